@@ -1,0 +1,1 @@
+"""Credential vendor: vends short-lived, down-scoped credentials for registered accounts."""

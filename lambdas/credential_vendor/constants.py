@@ -1,0 +1,28 @@
+"""Names shared between the vendor Lambda and the infrastructure that configures it.
+
+Kept free of third-party imports so the CDK app can import it.
+"""
+
+from __future__ import annotations
+
+# Environment variables read once at cold start by ``settings.VendorSettings``.
+ENV_REGISTRY_SECRET_ARN = "REGISTRY_SECRET_ARN"  # Secrets Manager secret with host/port/username/password/dbname
+ENV_REGISTRY_DB_NAME = "REGISTRY_DB_NAME"  # optional override of the secret's dbname
+ENV_REGISTRY_SSL = "REGISTRY_SSL"  # "true" (default) wraps the connection in TLS
+ENV_KMS_KEY_ARN = "REGISTRY_KMS_KEY_ARN"
+ENV_ALLOWED_LOG_GROUPS = "ALLOWED_LOG_GROUPS"  # comma-separated names; narrows the logs scope's session policy
+ENV_DEFAULT_REGION = "DEFAULT_TARGET_REGION"
+ENV_SESSION_DURATION_S = "SESSION_DURATION_S"
+ENV_CUSTOMER_ROLE_NAME_PATTERN = "CUSTOMER_ROLE_NAME_PATTERN"  # e.g. "AgentCoreReadOnly*"
+
+POWERTOOLS_SERVICE_NAME = "credential-vendor"
+METRICS_NAMESPACE = "AgentCoreAccountTools"
+
+# STS limits (AssumeRole API reference: DurationSeconds 900-43200, capped at 3600 under role chaining).
+MIN_SESSION_DURATION_S = 900
+MAX_SESSION_DURATION_S = 3600
+DEFAULT_SESSION_DURATION_S = 900
+
+# Encryption context keys bound into every KMS ciphertext of a registry secret.
+ENCRYPTION_CONTEXT_ACCOUNT_KEY = "account_id"
+ENCRYPTION_CONTEXT_ORG_KEY = "org_id"

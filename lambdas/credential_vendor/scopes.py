@@ -1,0 +1,130 @@
+"""Server-side scope registry: the IAM actions each tool group may use.
+
+A vend request names a scope; the vendor turns it into a session policy
+(AssumeRole ``Policy`` / GetFederationToken ``Policy``). Requests never carry
+free-form actions, so a compromised caller cannot widen its own permissions.
+
+This module is stdlib-only: the CDK app imports it to build the customer
+onboarding role as the union of all scopes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+# Session policies are limited to 2048 packed characters
+# (STS AssumeRole / GetFederationToken, "Policy" parameter).
+MAX_SESSION_POLICY_CHARS = 2048
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One named permission set.
+
+    Attributes:
+        name: Identifier sent by the runtime in a vend request.
+        description: What the scope allows, for operators.
+        actions: IAM actions allowed on any resource.
+        log_group_actions: IAM actions allowed only on allowlisted log groups
+            (CloudWatch Logs resource ARNs); empty for most scopes.
+    """
+
+    name: str
+    description: str
+    actions: tuple[str, ...]
+    log_group_actions: tuple[str, ...] = field(default=())
+
+    @property
+    def all_actions(self) -> tuple[str, ...]:
+        """Every action of the scope, sorted."""
+        return tuple(sorted({*self.actions, *self.log_group_actions}))
+
+
+SCOPES: dict[str, Scope] = {
+    scope.name: scope
+    for scope in (
+        Scope(
+            name="identity",
+            description="Confirm which account and principal the vended credentials act as.",
+            actions=("sts:GetCallerIdentity",),
+        ),
+        Scope(
+            name="logs_insights",
+            description="Run CloudWatch Logs Insights queries over allowlisted log groups.",
+            actions=("logs:GetQueryResults", "logs:StopQuery"),
+            log_group_actions=("logs:StartQuery",),
+        ),
+        Scope(
+            name="cost_explorer",
+            description="Read cost and usage, forecasts and dimension values from Cost Explorer.",
+            actions=("ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetDimensionValues"),
+        ),
+        Scope(
+            name="commitments",
+            description="Read Savings Plans and Reserved Instance coverage and utilization.",
+            actions=(
+                "ce:GetSavingsPlansCoverage",
+                "ce:GetSavingsPlansUtilization",
+                "ce:GetReservationCoverage",
+                "ce:GetReservationUtilization",
+            ),
+        ),
+        Scope(
+            name="cloudtrail",
+            description="Look up CloudTrail management events.",
+            actions=("cloudtrail:LookupEvents",),
+        ),
+        Scope(
+            name="cloudtrail_lake",
+            description="Run and read CloudTrail Lake queries; list event data stores.",
+            actions=(
+                "cloudtrail:StartQuery",
+                "cloudtrail:DescribeQuery",
+                "cloudtrail:GetQueryResults",
+                "cloudtrail:ListEventDataStores",
+            ),
+        ),
+    )
+}
+
+
+def union_of_actions() -> list[str]:
+    """Every action of every scope, sorted: the customer role's permissions."""
+    return sorted({action for scope in SCOPES.values() for action in scope.all_actions})
+
+
+def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, ...] = ()) -> str:
+    """Build the session policy document for one scope.
+
+    Args:
+        scope_name: A key of ``SCOPES``.
+        account_id: The 12-digit target account; log-group ARNs are pinned to it.
+        log_groups: Allowlisted log group names for scopes with log-group actions.
+            With none configured, those actions are left out (deny by default).
+
+    Returns:
+        A compact JSON IAM policy (``Version`` 2012-10-17), at most
+        ``MAX_SESSION_POLICY_CHARS`` characters.
+
+    Raises:
+        KeyError: The scope is not registered.
+        ValueError: The policy would exceed the STS size limit.
+    """
+    scope = SCOPES[scope_name]
+    statements: list[dict[str, object]] = [
+        {"Sid": "Scope", "Effect": "Allow", "Action": sorted(scope.actions), "Resource": "*"}
+    ]
+    if scope.log_group_actions and log_groups:
+        statements.append(
+            {
+                "Sid": "AllowlistedLogGroups",
+                "Effect": "Allow",
+                "Action": sorted(scope.log_group_actions),
+                "Resource": [f"arn:aws:logs:*:{account_id}:log-group:{name}:*" for name in sorted(log_groups)],
+            }
+        )
+    policy = json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
+    if len(policy) > MAX_SESSION_POLICY_CHARS:
+        raise ValueError(f"session policy for scope {scope_name!r} is {len(policy)} characters (limit 2048)")
+    return policy

@@ -1,0 +1,1 @@
+"""MCP server with multi-account AWS tools for agents on Bedrock AgentCore Runtime."""

@@ -1,0 +1,19 @@
+"""Names shared between the MCP server and the infrastructure that configures it.
+
+Kept free of third-party imports so the CDK app can import it.
+"""
+
+from __future__ import annotations
+
+# Environment variables read once at start-up by ``settings.RuntimeSettings``.
+ENV_VENDOR_FUNCTION_NAME = "VENDOR_FUNCTION_NAME"  # name or ARN of the credential-vendor Lambda
+ENV_ALLOWED_LOG_GROUPS = "ALLOWED_LOG_GROUPS"  # comma-separated log group names
+ENV_DEFAULT_ACCOUNT_ID = "DEFAULT_TARGET_ACCOUNT_ID"  # used when a tool call omits target_account_id
+ENV_DEFAULT_REGION = "DEFAULT_TARGET_REGION"
+ENV_LOG_LEVEL = "LOG_LEVEL"
+
+# AgentCore Runtime service contract for MCP servers: 0.0.0.0:8000, path /mcp, GET /ping.
+SERVER_HOST = "0.0.0.0"  # noqa: S104 - container port, fronted by AgentCore Runtime
+SERVER_PORT = 8000
+MCP_PATH = "/mcp"
+HEALTH_PATH = "/ping"
