@@ -1,0 +1,1 @@
+"""Account registry: PostgreSQL schema, migrations, data access and secret encryption."""

@@ -1,0 +1,63 @@
+"""Row shapes of the account registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+AuthType = Literal["aksk", "iam_role"]
+
+
+class Organization(BaseModel):
+    """A customer organization; its ExternalId guards every AssumeRole into its accounts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    name: str
+    external_id: str
+    created_at: datetime
+
+
+class AccountRecord(BaseModel):
+    """One ``aws_accounts`` row joined with its organization's ExternalId.
+
+    Holds the ciphertext of an aksk secret, never its plaintext. ``repr`` hides
+    the secret-bearing fields so a stray log line cannot leak them.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    account_id: str
+    alias: str | None
+    auth_type: AuthType
+    access_key_id: str | None
+    secret_access_key_encrypted: str | None
+    secret_kms_key_arn: str | None
+    role_arn: str | None
+    region: str
+    org_id: UUID
+    external_id: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    def __repr_args__(self) -> list[tuple[str | None, object]]:  # type: ignore[override]
+        hidden = {"access_key_id", "secret_access_key_encrypted", "external_id"}
+        return [(k, v) for k, v in super().__repr_args__() if k not in hidden]
+
+
+class AccountSummary(BaseModel):
+    """What an agent may know about a target account: never secrets or ExternalIds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: str
+    alias: str | None
+    auth_type: AuthType
+    region: str
+    enabled: bool

@@ -1,0 +1,249 @@
+"""Data access for the account registry (pg8000, PostgreSQL)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pg8000.exceptions
+import pg8000.native
+
+from account_registry.models import AccountRecord, AccountSummary, AuthType, Organization
+
+CONNECT_TIMEOUT_S = 5
+
+_ACCOUNT_COLUMNS = (
+    "a.id, a.account_id, a.alias, a.auth_type, a.access_key_id, a.secret_access_key_encrypted,"
+    " a.secret_kms_key_arn, a.role_arn, COALESCE(a.region, 'us-east-1'), a.org_id, o.external_id,"
+    " a.enabled, a.created_at, a.updated_at"
+)
+_ACCOUNT_FIELDS = (
+    "id",
+    "account_id",
+    "alias",
+    "auth_type",
+    "access_key_id",
+    "secret_access_key_encrypted",
+    "secret_kms_key_arn",
+    "role_arn",
+    "region",
+    "org_id",
+    "external_id",
+    "enabled",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the registry lives.
+
+    Attributes:
+        host: Hostname or IP address.
+        port: TCP port.
+        user: Database role.
+        password: The role's password (from Secrets Manager in AWS).
+        database: Database name.
+        ssl_mode: ``"disable"``, ``"require"`` (TLS, no certificate check, like libpq)
+            or ``"verify-full"`` (TLS with certificate and host name checks).
+    """
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    ssl_mode: str = "require"
+
+    def __repr__(self) -> str:
+        return f"DatabaseSettings(host={self.host!r}, port={self.port}, database={self.database!r}, user={self.user!r})"
+
+    @classmethod
+    def from_secret(
+        cls, secret: dict[str, Any], *, database: str | None = None, ssl_mode: str = "require"
+    ) -> DatabaseSettings:
+        """Build from an RDS-generated Secrets Manager secret (host, port, username, password, dbname)."""
+        return cls(
+            host=str(secret["host"]),
+            port=int(secret.get("port", 5432)),
+            user=str(secret["username"]),
+            password=str(secret["password"]),
+            database=database or str(secret.get("dbname", "postgres")),
+            ssl_mode=ssl_mode,
+        )
+
+
+def connect(settings: DatabaseSettings) -> pg8000.native.Connection:
+    """Open a connection to the registry.
+
+    Raises:
+        pg8000.exceptions.InterfaceError: The server cannot be reached.
+        pg8000.exceptions.DatabaseError: Authentication or database errors.
+    """
+    ssl_context: ssl.SSLContext | None = None
+    if settings.ssl_mode != "disable":
+        ssl_context = ssl.create_default_context()
+        if settings.ssl_mode == "require":
+            ssl_context.check_hostname = False
+            ssl_context.verify_mode = ssl.CERT_NONE
+    return pg8000.native.Connection(
+        user=settings.user,
+        password=settings.password,
+        host=settings.host,
+        port=settings.port,
+        database=settings.database,
+        ssl_context=ssl_context,
+        timeout=CONNECT_TIMEOUT_S,
+        application_name="account-registry",
+    )
+
+
+class RegistryStore:
+    """Queries and updates of ``organizations`` and ``aws_accounts``.
+
+    Every statement is parameterized; writes run in a single transaction each.
+    """
+
+    def __init__(self, conn: pg8000.native.Connection) -> None:
+        self._conn = conn
+
+    # -- reads -------------------------------------------------------------
+    def get_account(self, account_id: str) -> AccountRecord | None:
+        """The account row with its organization's ExternalId, or None if not registered."""
+        rows = self._conn.run(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM aws_accounts a JOIN organizations o ON o.id = a.org_id"  # noqa: S608
+            " WHERE a.account_id = :account_id",
+            account_id=account_id,
+        )
+        if not rows:
+            return None
+        return AccountRecord(**dict(zip(_ACCOUNT_FIELDS, rows[0], strict=True)))
+
+    def list_accounts(self, *, include_disabled: bool = False) -> list[AccountSummary]:
+        """Accounts ordered by account id, without any secret material."""
+        rows = self._conn.run(
+            "SELECT account_id, alias, auth_type, COALESCE(region, 'us-east-1'), enabled FROM aws_accounts"
+            " WHERE enabled OR :include_disabled ORDER BY account_id",
+            include_disabled=include_disabled,
+        )
+        return [
+            AccountSummary(account_id=r[0], alias=r[1], auth_type=r[2], region=r[3], enabled=r[4]) for r in rows
+        ]
+
+    def get_organization(self, org_id: UUID) -> Organization | None:
+        """An organization by id, or None."""
+        rows = self._conn.run(
+            "SELECT id, name, external_id, created_at FROM organizations WHERE id = :id", id=str(org_id)
+        )
+        return Organization(id=rows[0][0], name=rows[0][1], external_id=rows[0][2], created_at=rows[0][3]) if rows else None
+
+    def list_organizations(self) -> list[Organization]:
+        """Every organization ordered by name."""
+        rows = self._conn.run("SELECT id, name, external_id, created_at FROM organizations ORDER BY name")
+        return [Organization(id=r[0], name=r[1], external_id=r[2], created_at=r[3]) for r in rows]
+
+    # -- writes ------------------------------------------------------------
+    def create_organization(self, *, name: str, external_id: str) -> Organization:
+        """Insert an organization with a caller-generated ExternalId."""
+        rows = self._conn.run(
+            "INSERT INTO organizations (name, external_id) VALUES (:name, :external_id)"
+            " RETURNING id, name, external_id, created_at",
+            name=name,
+            external_id=external_id,
+        )
+        return Organization(id=rows[0][0], name=rows[0][1], external_id=rows[0][2], created_at=rows[0][3])
+
+    def insert_account(
+        self,
+        *,
+        account_id: str,
+        org_id: UUID,
+        auth_type: AuthType,
+        alias: str | None,
+        region: str,
+        role_arn: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key_encrypted: str | None = None,
+        secret_kms_key_arn: str | None = None,
+    ) -> AccountRecord:
+        """Register an account; the aksk secret must already be KMS-encrypted for this row.
+
+        Raises:
+            pg8000.exceptions.DatabaseError: Duplicate account id, unknown org, or a violated constraint.
+        """
+        self._conn.run(
+            "INSERT INTO aws_accounts (account_id, org_id, auth_type, alias, region, role_arn, access_key_id,"
+            " secret_access_key_encrypted, secret_kms_key_arn, secret_encrypted_at)"
+            " VALUES (:account_id, :org_id, :auth_type, :alias, :region, :role_arn, :access_key_id,"
+            " :ciphertext, :key_arn, CASE WHEN CAST(:ciphertext AS TEXT) IS NULL THEN NULL ELSE now() END)",
+            account_id=account_id,
+            org_id=str(org_id),
+            auth_type=auth_type,
+            alias=alias,
+            region=region,
+            role_arn=role_arn,
+            access_key_id=access_key_id,
+            ciphertext=secret_access_key_encrypted,
+            key_arn=secret_kms_key_arn,
+        )
+        record = self.get_account(account_id)
+        assert record is not None
+        return record
+
+    def set_enabled(self, account_id: str, *, enabled: bool) -> bool:
+        """Enable or disable an account. Returns False if it is not registered."""
+        self._conn.run(
+            "UPDATE aws_accounts SET enabled = :enabled, updated_at = now() WHERE account_id = :account_id",
+            enabled=enabled,
+            account_id=account_id,
+        )
+        return bool(self._conn.row_count)
+
+    def replace_secret(
+        self, account_id: str, *, access_key_id: str, secret_access_key_encrypted: str, secret_kms_key_arn: str
+    ) -> bool:
+        """Store a rotated aksk key pair (already encrypted). Returns False if no aksk row matched."""
+        self._conn.run(
+            "UPDATE aws_accounts SET access_key_id = :access_key_id, secret_access_key_encrypted = :ciphertext,"
+            " secret_kms_key_arn = :key_arn, secret_encrypted_at = :now, updated_at = :now"
+            " WHERE account_id = :account_id AND auth_type = 'aksk'",
+            access_key_id=access_key_id,
+            ciphertext=secret_access_key_encrypted,
+            key_arn=secret_kms_key_arn,
+            now=datetime.now(UTC),
+            account_id=account_id,
+        )
+        return bool(self._conn.row_count)
+
+
+class RegistryConnection:
+    """One lazily opened, reusable registry connection (per Lambda execution environment).
+
+    Args:
+        settings_provider: Returns connection settings; called on every (re)connect so a
+            rotated database password is picked up.
+    """
+
+    def __init__(self, settings_provider: Callable[[], DatabaseSettings]) -> None:
+        self._settings_provider = settings_provider
+        self._conn: pg8000.native.Connection | None = None
+
+    def store(self) -> RegistryStore:
+        """A store on the open connection, connecting first if needed."""
+        if self._conn is None:
+            self._conn = connect(self._settings_provider())
+        return RegistryStore(self._conn)
+
+    def reset(self) -> None:
+        """Drop the connection (after an error) so the next call reconnects."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except (pg8000.exceptions.InterfaceError, OSError):
+                pass

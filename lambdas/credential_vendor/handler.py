@@ -1,0 +1,121 @@
+"""Lambda entry point of the credential vendor.
+
+Invoked only by the AgentCore Runtime's role (resource policy). The payload is
+``{"action": "vend", "account_id", "scope", "region"?, "caller"?, "duration_seconds"?}``
+or ``{"action": "list_accounts"}``; the response is ``VendResponse``,
+``ListAccountsResponse`` or ``ErrorResponse`` as JSON. Errors are returned as
+payloads (never raised), so the caller always gets an ``error_type``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from account_registry.store import DatabaseSettings, RegistryConnection
+from credential_vendor.errors import VendorError
+from credential_vendor.logic import STS_CONFIG, CredentialVendor
+from credential_vendor.models import (
+    ErrorResponse,
+    ListAccountsRequest,
+    ListAccountsResponse,
+    VendRequest,
+    VendResponse,
+)
+from credential_vendor.observability import logger, metrics, tracer
+from credential_vendor.settings import VendorSettings
+
+SECRET_MAX_AGE_S = 300
+
+
+@cache
+def _vendor() -> CredentialVendor:
+    """Build the vendor once per execution environment (cold start)."""
+    settings = VendorSettings.from_env()
+
+    def database_settings() -> DatabaseSettings:
+        secret: dict[str, Any] = parameters.get_secret(  # type: ignore[assignment]
+            settings.registry_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S
+        )
+        return DatabaseSettings.from_secret(
+            secret, database=settings.registry_db_name, ssl_mode=settings.registry_ssl_mode
+        )
+
+    return CredentialVendor(
+        settings=settings,
+        registry=RegistryConnection(database_settings),
+        sts_client=boto3.client("sts", config=STS_CONFIG),
+        kms_client=boto3.client("kms", config=STS_CONFIG),
+    )
+
+
+def validation_message(exc: ValidationError) -> str:
+    """Name each invalid field and why, without echoing the input values."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = ".".join(str(p) for p in error["loc"]) or "payload"
+        parts.append(f"{field}: {error['msg']}")
+    return "invalid request: " + "; ".join(parts)
+
+
+def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
+    """Dispatch one invoke payload to the vendor and shape the response.
+
+    Args:
+        event: The Lambda Invoke payload (already JSON-decoded).
+        vendor: The configured vendor.
+
+    Returns:
+        A JSON-serializable response; errors carry ``error_type`` and ``message``.
+    """
+    action = event.get("action", "vend") if isinstance(event, dict) else None
+    try:
+        if action == "list_accounts":
+            ListAccountsRequest.model_validate(event)
+            return ListAccountsResponse(accounts=vendor.list_accounts()).model_dump(mode="json")
+        request = VendRequest.model_validate(event)
+    except ValidationError as exc:
+        metrics.add_metric(name="VendInvalidRequest", unit=MetricUnit.Count, value=1)
+        logger.info("vend rejected", extra={"outcome": "invalid_request"})
+        return ErrorResponse(error_type="invalid_request", message=validation_message(exc)).model_dump()
+    except VendorError as exc:
+        logger.warning("list_accounts failed", extra={"outcome": exc.error_type})
+        return ErrorResponse(error_type=exc.error_type, message=exc.message).model_dump()
+
+    logger.append_keys(target_account_id=request.account_id, scope=request.scope, caller=request.caller)
+    started = time.perf_counter()
+    try:
+        credentials = vendor.vend(request)
+    except VendorError as exc:
+        metrics.add_metric(name="VendFailure", unit=MetricUnit.Count, value=1)
+        logger.warning("vend failed", extra={"outcome": exc.error_type, "reason": exc.message})
+        return ErrorResponse(error_type=exc.error_type, message=exc.message).model_dump()
+    finally:
+        metrics.add_metric(name="VendLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
+        logger.remove_keys(["target_account_id", "scope", "caller"])
+    metrics.add_metric(name="VendSuccess", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "vended",
+        extra={
+            "outcome": "ok",
+            "target_account_id": credentials.account_id,
+            "auth_type": credentials.auth_type,
+            "expiration": credentials.expiration,
+        },
+    )
+    return VendResponse(credentials=credentials).model_dump()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda handler: see the module docstring for the payload shapes."""
+    return handle(event, _vendor())

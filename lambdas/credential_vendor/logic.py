@@ -1,0 +1,219 @@
+"""Vend temporary, down-scoped credentials for one registered account.
+
+``iam_role`` accounts: STS ``AssumeRole`` into the customer's role with the
+organization's ExternalId, a session policy built from the scope, and a
+SourceIdentity naming the caller.
+
+``aksk`` accounts: KMS ``Decrypt`` of the stored secret (encryption context from
+the row), then STS ``GetFederationToken`` with the scope's policy. The long-lived
+key never leaves this module: only the temporary credentials are returned.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pg8000.exceptions
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from account_registry.models import AccountRecord, AccountSummary
+from account_registry.secrets import decrypt_secret
+from account_registry.store import RegistryConnection
+from credential_vendor.errors import (
+    AccountNotFoundError,
+    AssumeRoleError,
+    CredentialError,
+    DatabaseError,
+)
+from credential_vendor.models import VendedCredentials, VendRequest
+from credential_vendor.scopes import session_policy
+from credential_vendor.settings import VendorSettings
+
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$")
+# The account of an assumed-role or federated-user ARN returned by STS.
+_STS_PRINCIPAL_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:sts::(?P<account>\d{12}):")
+STS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
+
+StsClientFactory = Callable[[str, str, str], Any]
+"""(access_key_id, secret_access_key, region) -> STS client built from those keys."""
+
+
+def _sts_client_for_keys(access_key_id: str, secret_access_key: str, region: str) -> Any:
+    return boto3.client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        config=STS_CONFIG,
+    )
+
+
+def iso_utc(moment: datetime) -> str:
+    """Format a timestamp as ISO-8601 UTC with a ``Z`` suffix (second precision)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CredentialVendor:
+    """Looks accounts up in the registry and vends credentials for them.
+
+    Args:
+        settings: Vendor configuration.
+        registry: Connection to the account registry.
+        sts_client: STS client acting as the vendor's own role (for AssumeRole).
+        kms_client: KMS client for decrypting aksk secrets.
+        sts_client_for_keys: Builds an STS client from an account's decrypted
+            long-lived keys (GetFederationToken); injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: VendorSettings,
+        registry: RegistryConnection,
+        sts_client: Any,
+        kms_client: Any,
+        sts_client_for_keys: StsClientFactory = _sts_client_for_keys,
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._sts = sts_client
+        self._kms = kms_client
+        self._sts_for_keys = sts_client_for_keys
+
+    # -- registry ------------------------------------------------------------
+    def _with_store(self, operation: Callable[[Any], Any]) -> Any:
+        """Run a registry read, reconnecting once if a kept-alive connection went stale."""
+        for attempt in (1, 2):
+            try:
+                return operation(self._registry.store())
+            except (pg8000.exceptions.InterfaceError, OSError) as exc:
+                self._registry.reset()
+                if attempt == 2:
+                    raise DatabaseError("the account registry is unreachable; retry later") from exc
+            except pg8000.exceptions.DatabaseError as exc:
+                self._registry.reset()
+                raise DatabaseError("the account registry query failed") from exc
+            except (ClientError, BotoCoreError) as exc:  # fetching the database secret
+                raise DatabaseError("the account registry credentials could not be read") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def list_accounts(self) -> list[AccountSummary]:
+        """Enabled accounts, without secrets (for the runtime's ``list_accounts`` tool)."""
+        accounts: list[AccountSummary] = self._with_store(lambda store: store.list_accounts())
+        return accounts
+
+    def _account(self, account_id: str) -> AccountRecord:
+        record: AccountRecord | None = self._with_store(lambda store: store.get_account(account_id))
+        if record is None or not record.enabled:
+            # Same answer for unknown and disabled: do not reveal which accounts exist.
+            raise AccountNotFoundError(f"account {account_id} is not registered or is disabled")
+        return record
+
+    # -- vending -------------------------------------------------------------
+    def vend(self, request: VendRequest) -> VendedCredentials:
+        """Vend temporary credentials for ``request.account_id`` limited to ``request.scope``.
+
+        Returns:
+            Temporary credentials with ``expiration`` in ISO-8601 UTC.
+
+        Raises:
+            AccountNotFoundError: Unknown or disabled account.
+            DatabaseError: The registry could not be read.
+            AssumeRoleError: STS refused AssumeRole.
+            CredentialError: Decrypting or exchanging stored credentials failed, or the
+                credentials act in a different account than the registry says.
+        """
+        record = self._account(request.account_id)
+        region = request.region or record.region or self._settings.default_region
+        policy = session_policy(
+            request.scope, account_id=record.account_id, log_groups=self._settings.allowed_log_groups
+        )
+        duration = request.duration_seconds or self._settings.session_duration_s
+        if record.auth_type == "iam_role":
+            creds, principal_arn = self._assume_role(record, request, policy, duration)
+        else:
+            creds, principal_arn = self._federate(record, request, policy, duration, region)
+        acting = _STS_PRINCIPAL_ACCOUNT.match(principal_arn or "")
+        if acting is None or acting.group("account") != record.account_id:
+            raise CredentialError(f"credentials for account {record.account_id} act in a different account")
+        return VendedCredentials(
+            access_key_id=creds["AccessKeyId"],
+            secret_access_key=creds["SecretAccessKey"],
+            session_token=creds["SessionToken"],
+            expiration=iso_utc(creds["Expiration"]),
+            account_id=record.account_id,
+            region=region,
+            auth_type=record.auth_type,
+            scope=request.scope,
+        )
+
+    def _assume_role(
+        self, record: AccountRecord, request: VendRequest, policy: str, duration: int
+    ) -> tuple[dict[str, Any], str]:
+        match = ROLE_ARN.match(record.role_arn or "")
+        if match is None or match.group("account") != record.account_id:
+            raise CredentialError(f"the registered role for account {record.account_id} is not a role in that account")
+        if not self._settings.role_name_allowed(match.group("name")):
+            raise CredentialError(
+                f"role {match.group('name')} does not match the allowed customer role name pattern"
+                f" {self._settings.customer_role_name_pattern!r}"
+            )
+        try:
+            response = self._sts.assume_role(
+                RoleArn=record.role_arn,
+                RoleSessionName=_session_name(request.caller, limit=64),
+                ExternalId=record.external_id,
+                Policy=policy,
+                DurationSeconds=duration,
+                SourceIdentity=request.caller,
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise AssumeRoleError(
+                f"AssumeRole into {record.role_arn} failed: {error.get('Code', 'Unknown')}: {error.get('Message', '')}"
+            ) from exc
+        except BotoCoreError as exc:
+            raise AssumeRoleError(f"AssumeRole into {record.role_arn} failed: {type(exc).__name__}") from exc
+        return response["Credentials"], response.get("AssumedRoleUser", {}).get("Arn", "")
+
+    def _federate(
+        self, record: AccountRecord, request: VendRequest, policy: str, duration: int, region: str
+    ) -> tuple[dict[str, Any], str]:
+        if not (record.access_key_id and record.secret_access_key_encrypted and record.secret_kms_key_arn):
+            raise CredentialError(f"account {record.account_id} has no stored access key")
+        try:
+            secret = decrypt_secret(
+                self._kms,
+                key_arn=record.secret_kms_key_arn,
+                ciphertext_b64=record.secret_access_key_encrypted,
+                account_id=record.account_id,
+                org_id=str(record.org_id),
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            raise CredentialError(f"the stored secret of account {record.account_id} could not be decrypted ({code})") from exc
+        except (BotoCoreError, binascii.Error, UnicodeDecodeError) as exc:
+            raise CredentialError(f"the stored secret of account {record.account_id} could not be decrypted") from exc
+        try:
+            sts = self._sts_for_keys(record.access_key_id, secret, region)
+            response = sts.get_federation_token(
+                Name=_session_name(request.caller, limit=32), Policy=policy, DurationSeconds=duration
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            raise CredentialError(f"GetFederationToken for account {record.account_id} failed ({code})") from exc
+        except BotoCoreError as exc:
+            raise CredentialError(f"GetFederationToken for account {record.account_id} failed") from exc
+        return response["Credentials"], response.get("FederatedUser", {}).get("Arn", "")
+
+
+def _session_name(caller: str, *, limit: int) -> str:
+    """A RoleSessionName / federated user name from the caller: [\\w+=,.@-], 2..limit chars."""
+    name = re.sub(r"[^\w+=,.@-]", "-", caller)[:limit]
+    return name if len(name) >= 2 else "agentcore"

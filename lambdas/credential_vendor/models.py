@@ -1,0 +1,92 @@
+"""Request and response shapes of the credential vendor (Lambda Invoke payloads)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from account_registry.models import AccountSummary, AuthType
+from credential_vendor.constants import MAX_SESSION_DURATION_S, MIN_SESSION_DURATION_S
+from credential_vendor.scopes import SCOPES
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
+Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="AWS Region code, e.g. us-east-1")]
+# SourceIdentity: 2-64 characters of [\w+=,.@-] (STS AssumeRole API reference).
+Caller = Annotated[str, Field(pattern=r"^[\w+=,.@-]{2,64}$", description="who the credentials are for")]
+
+
+class VendRequest(BaseModel):
+    """``{"action": "vend", "account_id", "scope", "region"?, "caller"?, "duration_seconds"?}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["vend"] = "vend"
+    account_id: AccountId
+    scope: str = Field(description="a key of the server-side scope registry")
+    region: Region | None = None
+    caller: Caller = "agentcore-runtime"
+    duration_seconds: int | None = Field(
+        default=None,
+        ge=MIN_SESSION_DURATION_S,
+        le=MAX_SESSION_DURATION_S,
+        description="credential lifetime in seconds, 900-3600; default from the vendor's settings",
+    )
+
+    @field_validator("scope")
+    @classmethod
+    def _known_scope(cls, value: str) -> str:
+        if value not in SCOPES:
+            raise ValueError(f"unknown scope; expected one of {', '.join(sorted(SCOPES))}")
+        return value
+
+
+class ListAccountsRequest(BaseModel):
+    """``{"action": "list_accounts"}``: enabled accounts an agent may target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["list_accounts"]
+
+
+class VendedCredentials(BaseModel):
+    """Temporary credentials for one account and scope.
+
+    Attributes:
+        expiration: ISO-8601 UTC timestamp, e.g. ``2026-11-21T14:00:00Z``.
+    """
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: str
+    account_id: str
+    region: str
+    auth_type: AuthType
+    scope: str
+
+    def __repr_args__(self) -> list[tuple[str | None, object]]:  # type: ignore[override]
+        hidden = {"secret_access_key", "session_token"}
+        return [(k, v) for k, v in super().__repr_args__() if k not in hidden]
+
+
+class VendResponse(BaseModel):
+    """Successful vend: ``{"ok": true, "credentials": {...}}``."""
+
+    ok: Literal[True] = True
+    credentials: VendedCredentials
+
+
+class ListAccountsResponse(BaseModel):
+    """``{"ok": true, "accounts": [...]}`` without secrets."""
+
+    ok: Literal[True] = True
+    accounts: list[AccountSummary]
+
+
+class ErrorResponse(BaseModel):
+    """Failed request: ``{"ok": false, "error_type": ..., "message": ...}``."""
+
+    ok: Literal[False] = False
+    error_type: str
+    message: str

@@ -1,0 +1,5 @@
+"""``python -m account_tools``: start the MCP server."""
+
+from account_tools.server import main
+
+main()

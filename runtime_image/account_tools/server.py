@@ -1,0 +1,122 @@
+"""The MCP server: one entry point, streamable HTTP, stateless, ``0.0.0.0:8000/mcp``.
+
+AgentCore Runtime's MCP contract: the container listens on port 8000, serves MCP
+at ``/mcp`` (stateless streamable HTTP) and answers health checks on ``/ping``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import uvicorn
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from account_tools.aws import AccountClients
+from account_tools.constants import HEALTH_PATH, MCP_PATH, SERVER_HOST, SERVER_PORT
+from account_tools.credentials import CredentialCache
+from account_tools.errors import ToolFailure
+from account_tools.observability import ToolMetrics, configure_logging
+from account_tools.settings import RuntimeSettings
+from account_tools.tools import ToolRuntime, accounts, identity, logs_insights
+from account_tools.vendor_client import VendorClient
+
+INSTRUCTIONS = (
+    "AWS tools that act in many customer accounts. Every tool takes an optional target_account_id "
+    "(12 digits); call list_accounts to discover valid ids. Errors come back as JSON with error_type and message."
+)
+
+
+# Union branches pydantic adds to an error location (e.g. limit.constrained-int); not field names.
+_BRANCH_MARKERS = ("constrained-", "function-after", "list[", "str", "int", "bool", "float", "dict[", "json-or-python")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per invalid field: its name and the expected form, never the rejected value."""
+    by_field: dict[str, list[str]] = {}
+    for error in exc.errors(include_input=False, include_url=False):
+        parts = [str(p) for p in error["loc"] if not str(p).startswith(_BRANCH_MARKERS)]
+        field = ".".join(parts) or "arguments"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "value_error":
+            by_field[field] = [message]  # our validators' messages are the most specific
+        elif message not in by_field.setdefault(field, []):
+            by_field[field].append(message)
+    return "; ".join(f"{field}: {' or '.join(msgs)}" for field, msgs in by_field.items())
+
+
+class AccountToolsServer(MCPServer):
+    """``MCPServer`` whose argument-validation failures are structured ``invalid_parameter`` errors."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        """Call a tool; invalid arguments yield ``{"error_type": "invalid_parameter", ...}`` before the tool runs."""
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                raise
+            return ToolFailure("invalid_parameter", describe_validation_error(exc.__cause__)).to_result()
+
+
+def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = None) -> ToolRuntime:
+    """Wire the vendor client, credential cache and client factory."""
+    vendor = vendor or VendorClient(
+        settings.vendor_function_name, caller=settings.caller, region=settings.vendor_region
+    )
+    cache = CredentialCache(
+        lambda account, scope, region: vendor.vend(account_id=account, scope=scope, region=region),
+        advisory_refresh_s=settings.advisory_refresh_s,
+        mandatory_refresh_s=settings.mandatory_refresh_s,
+    )
+    return ToolRuntime(
+        settings=settings, vendor=vendor, cache=cache, clients=AccountClients(cache), metrics=ToolMetrics()
+    )
+
+
+def build_server(rt: ToolRuntime) -> AccountToolsServer:
+    """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
+    server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
+    for group in (accounts, identity, logs_insights):
+        group.register(server, rt)
+
+    @server.custom_route(HEALTH_PATH, methods=["GET"])
+    async def ping(_: Request) -> JSONResponse:
+        stats = rt.cache.stats
+        return JSONResponse(
+            {
+                "status": "Healthy",
+                "tool_calls": dict(rt.metrics.calls),
+                "errors_by_type": dict(rt.metrics.errors),
+                "credential_cache": {"entries": len(rt.cache), "hit_ratio": round(stats.hit_ratio, 3), "vends": stats.vends},
+            }
+        )
+
+    return server
+
+
+def build_app(settings: RuntimeSettings | None = None, *, host: str = SERVER_HOST) -> Starlette:
+    """The ASGI app: MCP at ``/mcp`` (stateless streamable HTTP, JSON responses) plus ``/ping``."""
+    rt = build_runtime(settings or RuntimeSettings.from_env())
+    return build_server(rt).streamable_http_app(
+        streamable_http_path=MCP_PATH, stateless_http=True, json_response=True, host=host
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server with uvicorn (``python -m account_tools``)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default=SERVER_HOST)
+    parser.add_argument("--port", type=int, default=SERVER_PORT)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    uvicorn.run(build_app(host=args.host), host=args.host, port=args.port, log_config=None, access_log=False)

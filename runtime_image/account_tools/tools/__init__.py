@@ -1,0 +1,95 @@
+"""Tool groups, one module per AWS service, and what they share.
+
+Tool modules do not use ``from __future__ import annotations``: the MCP SDK evaluates
+parameter annotations, which may refer to names local to ``register``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec
+
+import anyio.to_thread
+from mcp.types import CallToolResult
+
+from account_tools.aws import AccountClients
+from account_tools.credentials import CredentialCache
+from account_tools.errors import ToolFailure
+from account_tools.observability import ToolMetrics, logger
+from account_tools.settings import RuntimeSettings
+from account_tools.vendor_client import VendorClient
+
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class ToolRuntime:
+    """What every tool needs: settings, the vendor, credentials and clients."""
+
+    settings: RuntimeSettings
+    vendor: VendorClient
+    cache: CredentialCache
+    clients: AccountClients
+    metrics: ToolMetrics
+
+    def account(self, target_account_id: str | None) -> str:
+        """The account a call acts in: the argument, else the configured default.
+
+        Raises:
+            ToolFailure: ``invalid_parameter`` when neither is set.
+        """
+        account = target_account_id or self.settings.default_account_id
+        if account is None:
+            raise ToolFailure(
+                "invalid_parameter",
+                "target_account_id is required: no default account is configured (call list_accounts for valid ids)",
+            )
+        return account
+
+    async def list_accounts(self) -> list[dict[str, Any]]:
+        """Accounts from the vendor (the runtime cannot read the registry itself)."""
+        return await anyio.to_thread.run_sync(self.vendor.list_accounts)
+
+
+def structured_errors(
+    rt: ToolRuntime, tool: str
+) -> Callable[[Callable[P, Awaitable[dict[str, Any]]]], Callable[P, Awaitable[dict[str, Any] | CallToolResult]]]:
+    """Turn ``ToolFailure`` into an ``isError`` result and log/count every call.
+
+    Unexpected exceptions propagate to the SDK, which reports only a generic
+    message to the agent and logs the traceback server-side.
+    """
+
+    def decorate(fn: Callable[P, Awaitable[dict[str, Any]]]) -> Callable[P, Awaitable[dict[str, Any] | CallToolResult]]:
+        @functools.wraps(fn)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any] | CallToolResult:
+            started = time.perf_counter()
+            target = kwargs.get("target_account_id") or rt.settings.default_account_id
+            error_type: str | None = None
+            try:
+                return await fn(*args, **kwargs)
+            except ToolFailure as exc:
+                error_type = exc.error_type
+                return exc.to_result()
+            except Exception:
+                error_type = "internal_error"
+                raise
+            finally:
+                rt.metrics.record(tool, error_type)
+                logger.info(
+                    "tool call",
+                    extra={
+                        "tool": tool,
+                        "target_account_id": target,
+                        "outcome": error_type or "ok",
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "cache_hit_ratio": round(rt.cache.stats.hit_ratio, 3),
+                    },
+                )
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,27 @@
+"""The accounts an agent may target (from the registry, through the vendor)."""
+
+
+from typing import Any
+
+from mcp.server import MCPServer
+
+from account_tools.tools import ToolRuntime, structured_errors
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add ``list_accounts``."""
+
+    @server.tool(name="list_accounts")
+    @structured_errors(rt, "list_accounts")
+    async def list_accounts() -> dict[str, Any]:
+        """List the AWS accounts the tools can act in: id, alias, auth type and region.
+
+        Use it to find a valid `target_account_id` for the other tools. Never returns secrets.
+        """
+        accounts = await rt.list_accounts()
+        return {
+            "default_account_id": rt.settings.default_account_id,
+            "accounts": [
+                {k: a.get(k) for k in ("account_id", "alias", "auth_type", "region")} for a in accounts if a.get("enabled", True)
+            ],
+        }

@@ -1,0 +1,101 @@
+"""Client of the credential-vendor Lambda (Lambda ``Invoke`` API).
+
+The runtime's own role may invoke the vendor and nothing else; the vendor
+answers with temporary credentials for one (account, scope, region).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from account_tools.errors import VENDOR_ERROR_TYPES, ToolFailure
+from account_tools.settings import VEND_TIMEOUT_S
+
+LAMBDA_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S
+)
+
+
+class VendorClient:
+    """Calls the vendor through ``lambda:InvokeFunction``.
+
+    Args:
+        function_name: Name or ARN of the vendor function.
+        caller: SourceIdentity the vendor stamps on sessions.
+        region: The vendor's region.
+        lambda_client: Injectable for tests; by default built from the runtime's
+            own credentials (AgentCore Runtime execution role).
+    """
+
+    def __init__(
+        self, function_name: str, *, caller: str, region: str = "us-east-1", lambda_client: Any | None = None
+    ) -> None:
+        self._function_name = function_name
+        self._caller = caller
+        self._lambda = lambda_client or boto3.client("lambda", region_name=region, config=LAMBDA_CONFIG)
+
+    def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._lambda.invoke(
+                FunctionName=self._function_name,
+                InvocationType="RequestResponse",
+                Payload=json.dumps(payload).encode(),
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            raise ToolFailure("credential_error", f"the credential vendor could not be invoked ({code})") from exc
+        except BotoCoreError as exc:
+            raise ToolFailure(
+                "credential_error", f"the credential vendor could not be reached ({type(exc).__name__})"
+            ) from exc
+        raw = response["Payload"].read()
+        if response.get("FunctionError"):
+            # An unhandled error inside the vendor; its payload may hold a stack trace: do not forward it.
+            raise ToolFailure("credential_error", "the credential vendor failed; see its logs")
+        try:
+            body: dict[str, Any] = json.loads(raw)
+        except ValueError as exc:
+            raise ToolFailure("credential_error", "the credential vendor returned an unreadable answer") from exc
+        if not body.get("ok"):
+            error_type = body.get("error_type")
+            if error_type not in VENDOR_ERROR_TYPES:
+                error_type = "credential_error"
+            raise ToolFailure(str(error_type), str(body.get("message", "credential vending failed")))
+        return body
+
+    def vend(self, *, account_id: str, scope: str, region: str | None) -> dict[str, Any]:
+        """Vend credentials, as botocore refreshable-credential metadata.
+
+        Returns:
+            ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region"}``.
+
+        Raises:
+            ToolFailure: With the vendor's ``error_type`` (e.g. ``account_not_found``).
+        """
+        payload: dict[str, Any] = {"action": "vend", "account_id": account_id, "scope": scope, "caller": self._caller}
+        if region:
+            payload["region"] = region
+        creds = self._invoke(payload)["credentials"]
+        return {
+            "access_key": creds["access_key_id"],
+            "secret_key": creds["secret_access_key"],
+            "token": creds["session_token"],
+            "expiry_time": creds["expiration"],
+            "region": creds["region"],
+        }
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        """Enabled registered accounts: ``[{"account_id", "alias", "auth_type", "region", "enabled"}]``."""
+        accounts: list[dict[str, Any]] = self._invoke({"action": "list_accounts"})["accounts"]
+        return accounts
+
+
+def parse_expiry(value: str) -> datetime:
+    """Parse an ISO-8601 UTC timestamp such as ``2026-11-21T14:00:00Z``."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
