@@ -1,0 +1,233 @@
+"""Demo data for the local stack: one recognisable data set per AWS account, for ``POST /moto-api/local/seed``.
+
+Every account gets the same *kinds* of data with different numbers, and every CloudTrail event names the
+account's alias (user names, bucket names, function names), so whoever reads a demo answer can tell which
+account it came from. The data are deterministic for an (account, alias, now) triple: event ids and the
+event data store id are UUIDv5 of the account, the cost numbers are scaled by a factor derived from the
+account id. Event times are relative to ``now`` (the last few days), because LookupEvents is normally asked
+about recent activity.
+
+Example::
+
+    summary = post_seed("http://127.0.0.1:5000", demo_seed("222222222222", "acme-prod"))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+DEMO_REGION = "us-east-1"
+SEED_PATH = "/moto-api/local/seed"
+SEED_TIMEOUT_S = 10
+_DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3b7e-4d2a-9a55-0d1f3c2b8e41")
+_SCALE_STEPS = 7
+
+
+def demo_event_data_store_id(account_id: str) -> str:
+    """Return the fixed CloudTrail Lake event data store ID that :func:`demo_seed` gives an account."""
+    return str(uuid.uuid5(_DEMO_NAMESPACE, f"eventdatastore/{account_id}"))
+
+
+def _scale(account_id: str) -> Decimal:
+    """Return a per-account factor in [1.0, 2.5] so each account's numbers differ recognisably."""
+    digest = int(hashlib.sha256(account_id.encode()).hexdigest(), 16)
+    return Decimal(1) + Decimal(digest % _SCALE_STEPS) / Decimal(4)
+
+
+def _amount(base: str, scale: Decimal) -> str:
+    return str((Decimal(base) * scale).quantize(Decimal("0.01")))
+
+
+def _events(account_id: str, alias: str, now: datetime) -> list[dict[str, Any]]:
+    """Return 16 management events of the last six days, newest first, all naming ``alias``."""
+    admin, deployer, analyst = f"{alias}-admin", f"{alias}-ci-deployer", f"{alias}-finops-analyst"
+    bucket = f"{alias}-billing-reports"
+    function = f"{alias}-nightly-export"
+    instance = f"i-0{hashlib.sha256(account_id.encode()).hexdigest()[:16]}"
+    key = f"AKIA{account_id}DEMO"
+    specs: list[tuple[float, str, str, str, list[tuple[str, str]], dict[str, Any]]] = [
+        (0.5, "ConsoleLogin", "signin.amazonaws.com", admin, [], {"UserIdentityType": "IAMUser"}),
+        (1, "DescribeInstances", "ec2.amazonaws.com", analyst, [], {}),
+        (2, "RunInstances", "ec2.amazonaws.com", deployer, [("AWS::EC2::Instance", instance)], {}),
+        (3, "CreateTags", "ec2.amazonaws.com", deployer, [("AWS::EC2::Instance", instance)], {}),
+        (5, "GetCostAndUsage", "ce.amazonaws.com", analyst, [], {}),
+        (8, "PutBucketPolicy", "s3.amazonaws.com", admin, [("AWS::S3::Bucket", bucket)], {}),
+        (12, "CreateBucket", "s3.amazonaws.com", admin, [("AWS::S3::Bucket", bucket)], {}),
+        (
+            20,
+            "UpdateFunctionCode20150331v2",
+            "lambda.amazonaws.com",
+            deployer,
+            [("AWS::Lambda::Function", function)],
+            {},
+        ),
+        (26, "AttachRolePolicy", "iam.amazonaws.com", admin, [("AWS::IAM::Role", f"{alias}-readonly")], {}),
+        (30, "StopInstances", "ec2.amazonaws.com", admin, [("AWS::EC2::Instance", instance)], {}),
+        (
+            36,
+            "DeleteBucket",
+            "s3.amazonaws.com",
+            analyst,
+            [("AWS::S3::Bucket", bucket)],
+            {"ErrorCode": "AccessDenied", "ErrorMessage": f"{analyst} is not authorized to perform s3:DeleteBucket"},
+        ),
+        (48, "GetSavingsPlansCoverage", "ce.amazonaws.com", analyst, [], {}),
+        (60, "CreateUser", "iam.amazonaws.com", admin, [("AWS::IAM::User", f"{alias}-auditor")], {}),
+        (72, "AssumeRole", "sts.amazonaws.com", deployer, [("AWS::IAM::Role", f"{alias}-deploy-role")], {}),
+        (96, "LookupEvents", "cloudtrail.amazonaws.com", analyst, [], {}),
+        (140, "ConsoleLogin", "signin.amazonaws.com", analyst, [], {}),
+    ]
+    events = []
+    for hours_ago, name, source, user, resources, extra in specs:
+        events.append(
+            {
+                "EventId": str(uuid.uuid5(_DEMO_NAMESPACE, f"{account_id}/{name}/{hours_ago}")),
+                "EventName": name,
+                "EventSource": source,
+                "EventTime": (now - timedelta(hours=hours_ago)).isoformat(),
+                "Username": user,
+                "AccessKeyId": key,
+                "Resources": [{"ResourceType": rtype, "ResourceName": rname} for rtype, rname in resources],
+                "UserAgent": f"{alias}-demo-client/1.0",
+                **extra,
+            }
+        )
+    return events
+
+
+def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, region: str = DEMO_REGION) -> dict[str, Any]:
+    """Return the ``POST /moto-api/local/seed`` body for one demo account.
+
+    Args:
+        account_id: 12-digit account id, e.g. ``"222222222222"``.
+        alias: the account's alias, e.g. ``"acme-prod"``; it appears in every CloudTrail event.
+        now: the reference time for event times (default: the current UTC time).
+        region: the CloudTrail region to seed.
+
+    Returns:
+        ``{"account_id", "region", "cloudtrail_events": [16 events], "event_data_stores": [1 store, id
+        :func:`demo_event_data_store_id`], "savings_plans", "reservations", "cost_forecast",
+        "dimension_values"}`` as :mod:`local_stack.moto_ext.seed` documents.
+    """
+    current = now or datetime.now(UTC)
+    scale = _scale(account_id)
+    subscription = str(uuid.uuid5(_DEMO_NAMESPACE, f"reservation/{account_id}"))
+    return {
+        "account_id": account_id,
+        "region": region,
+        "cloudtrail_events": _events(account_id, alias, current),
+        "event_data_stores": [
+            {
+                "Name": f"{alias}-audit-lake",
+                "EventDataStoreId": demo_event_data_store_id(account_id),
+                "MultiRegionEnabled": True,
+                "RetentionPeriod": 366,
+            }
+        ],
+        "savings_plans": {
+            "hourly_commitment": _amount("3.20", scale),
+            "utilization_percentage": str(Decimal("96.5") - scale * 4),
+            "savings_percentage": "27",
+            "upfront_share_percentage": "0",
+            "coverage": [
+                {
+                    "attributes": {
+                        "SERVICE": "Amazon Elastic Compute Cloud - Compute",
+                        "REGION": region,
+                        "INSTANCE_FAMILY": "m6i",
+                    },
+                    "covered_per_day": _amount("61.40", scale),
+                    "on_demand_per_day": _amount("18.75", scale),
+                },
+                {
+                    "attributes": {"SERVICE": "AWS Lambda", "REGION": region, "INSTANCE_FAMILY": ""},
+                    "covered_per_day": _amount("9.60", scale),
+                    "on_demand_per_day": _amount("2.10", scale),
+                },
+                {
+                    "attributes": {"SERVICE": "AWS Fargate", "REGION": "eu-west-1", "INSTANCE_FAMILY": ""},
+                    "covered_per_day": _amount("4.80", scale),
+                    "on_demand_per_day": _amount("7.30", scale),
+                },
+            ],
+        },
+        "reservations": {
+            "items": [
+                {
+                    "attributes": {
+                        "SUBSCRIPTION_ID": subscription,
+                        "SERVICE": "Amazon Relational Database Service",
+                        "REGION": region,
+                        "INSTANCE_TYPE": "db.r6g.large",
+                        "PLATFORM": "PostgreSQL",
+                        "accountId": account_id,
+                        "accountName": alias,
+                    },
+                    "instance_count": 2,
+                    "utilization_percentage": str(Decimal("99") - scale * 8),
+                    "on_demand_hours_per_day": str(Decimal(6) * scale),
+                    "on_demand_rate": "0.258",
+                    "amortized_upfront_rate": "0.061",
+                    "amortized_recurring_rate": "0.102",
+                    "normalization_factor": "4",
+                }
+            ]
+        },
+        "cost_forecast": {
+            "daily_mean": {
+                "UNBLENDED_COST": _amount("142.37", scale),
+                "AMORTIZED_COST": _amount("151.02", scale),
+                "BLENDED_COST": _amount("142.37", scale),
+                "NET_UNBLENDED_COST": _amount("138.90", scale),
+                "NET_AMORTIZED_COST": _amount("147.55", scale),
+            },
+            "unit": "USD",
+            "interval_spread_percentage": "12",
+        },
+        "dimension_values": {
+            "SERVICE": [
+                "Amazon Elastic Compute Cloud - Compute",
+                "Amazon Relational Database Service",
+                "Amazon Simple Storage Service",
+                "AWS Lambda",
+                "AWS Fargate",
+                "AWS CloudTrail",
+                "Amazon CloudWatch",
+            ],
+            "REGION": [region, "eu-west-1"],
+            "LINKED_ACCOUNT": [{"Value": account_id, "Attributes": {"description": alias}}],
+            "INSTANCE_TYPE": ["m6i.large", "m6i.xlarge", "db.r6g.large"],
+            "USAGE_TYPE": ["BoxUsage:m6i.large", "TimedStorage-ByteHrs", "Lambda-GB-Second"],
+        },
+    }
+
+
+def post_seed(endpoint_url: str, body: dict[str, Any], *, timeout_s: float = SEED_TIMEOUT_S) -> dict[str, Any]:
+    """POST a seed body to a running emulator and return its summary (see :mod:`local_stack.moto_ext.seed`).
+
+    Args:
+        endpoint_url: the emulator's base URL, e.g. ``http://127.0.0.1:5000`` (http or https only).
+        body: a seed body, e.g. from :func:`demo_seed`.
+        timeout_s: socket timeout in seconds.
+
+    Raises:
+        ValueError: the URL is not http(s).
+        urllib.error.HTTPError: the emulator rejected the body (HTTP 400 with a message).
+    """
+    if not endpoint_url.startswith(("http://", "https://")):
+        raise ValueError(f"endpoint_url must be http(s), got {endpoint_url!r}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        endpoint_url.rstrip("/") + SEED_PATH,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - scheme checked above
+        summary: dict[str, Any] = json.loads(response.read())
+    return summary
