@@ -1,0 +1,1 @@
+"""Account administration: register, list, disable and rotate accounts and organizations."""
