@@ -4,7 +4,9 @@ moto returns fixed credentials that act in its *default* account whatever
 account the calling IAM user belongs to. Real STS returns credentials of a
 federated user in the caller's account. This patch issues a fresh temporary
 access key in the caller's account's IAM backend, so requests signed with it
-land in that account, as they do on AWS.
+land in that account, as they do on AWS, and ``GetCallerIdentity`` with it
+answers with the federated user's ARN
+(``arn:aws:sts::{account}:federated-user/{name}``) as STS does.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 _installed = False
+# access key id -> (user id, ARN, account) of the federated user it belongs to
+_federated: dict[str, tuple[str, str, str]] = {}
 
 
 def install() -> None:
@@ -22,9 +26,11 @@ def install() -> None:
     from moto.core.responses import ActionResult
     from moto.iam.models import iam_backends
     from moto.sts.utils import random_session_token
+    from moto.sts.models import STSBackend
     from moto.sts.responses import TokenResponse
 
     original = TokenResponse.get_federation_token
+    original_identity = STSBackend.get_caller_identity
 
     def get_federation_token(self: Any) -> Any:
         result = original(self)
@@ -33,7 +39,13 @@ def install() -> None:
         credentials["AccessKeyId"] = key.access_key_id
         credentials["SecretAccessKey"] = key.secret_access_key
         credentials["SessionToken"] = random_session_token()
+        user = result.result["FederatedUser"]
+        _federated[key.access_key_id] = (user["FederatedUserId"], user["Arn"], self.current_account)
         return ActionResult(result.result)
 
+    def get_caller_identity(self: Any, access_key_id: str, region: str) -> Any:
+        return _federated.get(access_key_id) or original_identity(self, access_key_id, region)
+
     TokenResponse.get_federation_token = get_federation_token
+    STSBackend.get_caller_identity = get_caller_identity
     _installed = True

@@ -1,0 +1,110 @@
+"""``make demo``: the local stack plus a scripted agent session with a real MCP client.
+
+Starts PostgreSQL, the AWS emulator (seeded accounts 111111111111 host,
+222222222222 ``iam_role``, 333333333333 ``aksk``), the vendor behind a local
+Lambda Invoke endpoint and the MCP server on http://127.0.0.1:8000/mcp; then
+calls the tools for two customer accounts over streamable HTTP and prints what
+each returned. Keeps serving until Ctrl-C, or exits after the session with
+``--once`` (exit status 1 if any account saw another account's data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+import anyio
+from mcp import Client
+
+from account_tools.constants import SERVER_PORT
+from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, LocalStack, SeededAccount
+
+LOG_QUERY = "fields @timestamp, @message | sort @timestamp desc | limit 5"
+
+
+def _show(title: str, result: Any) -> dict[str, Any]:
+    body: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
+    flag = "ERROR " if result.is_error else ""
+    print(f"\n--- {title} -> {flag}")
+    print(json.dumps(body, indent=2, default=str)[:2000])
+    return body
+
+
+async def agent_session(stack: LocalStack) -> list[str]:
+    """Call every tool for two customer accounts; return the isolation problems found (none expected)."""
+    problems: list[str] = []
+    customers: dict[str, SeededAccount] = {a.account_id: a for a in stack.accounts}
+    async with Client(stack.mcp_url) as client:
+        tools = await client.list_tools()
+        print(f"MCP server at {stack.mcp_url} offers: {', '.join(t.name for t in tools.tools)}")
+        _show("list_accounts()", await client.call_tool("list_accounts", {}))
+        for account_id in (ROLE_ACCOUNT, AKSK_ACCOUNT):
+            me, others = customers[account_id], [a for a in customers.values() if a.account_id != account_id]
+            print(f"\n=== account {account_id} ({me.alias}, {me.auth_type}) ===")
+            identity = _show(
+                f"get_caller_identity(target_account_id={account_id})",
+                await client.call_tool("get_caller_identity", {"target_account_id": account_id}),
+            )
+            if identity.get("account_id") != account_id:
+                problems.append(f"get_caller_identity for {account_id} answered from {identity.get('account_id')}")
+            logs = _show(
+                f"logs_insights_query(target_account_id={account_id})",
+                await client.call_tool(
+                    "logs_insights_query", {"query_string": LOG_QUERY, "limit": "5", "target_account_id": account_id}
+                ),
+            )
+            text = json.dumps(logs)
+            if me.marker not in text:
+                problems.append(f"logs for {account_id} lack its own data")
+            problems.extend(f"logs for {account_id} contain {o.account_id}'s data" for o in others if o.marker in text)
+        print("\n=== what an agent sees when it gets things wrong ===")
+        _show(
+            "get_caller_identity(target_account_id=444444444444)  # not registered",
+            await client.call_tool("get_caller_identity", {"target_account_id": "444444444444"}),
+        )
+        _show(
+            'get_caller_identity(target_account_id="12ab")  # not an account id',
+            await client.call_tool("get_caller_identity", {"target_account_id": "12ab"}),
+        )
+        _show(
+            "logs_insights_query(query_string='SOURCE ...')  # outside the log-group allowlist",
+            await client.call_tool(
+                "logs_insights_query",
+                {"query_string": "SOURCE '/aws/lambda/secrets' | fields @message", "target_account_id": ROLE_ACCOUNT},
+            ),
+        )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; returns the process exit status."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--once", action="store_true", help="exit after the scripted session")
+    parser.add_argument("--port", type=int, default=SERVER_PORT, help="MCP server port (default 8000)")
+    args = parser.parse_args(argv)
+
+    print("starting the local stack (PostgreSQL, AWS emulator, credential vendor, MCP server)...", flush=True)
+    with LocalStack(mcp_port=args.port) as stack:
+        print(f"component logs: {stack.log_dir}")
+        problems = anyio.run(agent_session, stack)
+        print()
+        if problems:
+            print("ACCOUNT ISOLATION PROBLEMS:\n  " + "\n  ".join(problems))
+            return 1
+        print("every account answered with its own data only.")
+        if args.once:
+            return 0
+        print(f"\nMCP server listening on {stack.mcp_url}; press Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
