@@ -50,7 +50,7 @@ def endpoint() -> Iterator[str]:
     server.stop()
 
 
-def _client(endpoint: str, account_id: str, service: str = "cloudtrail", region: str = REGION) -> Any:
+def _client(endpoint: str, account_id: str, region: str = REGION) -> Any:
     sts = boto3.client(
         "sts",
         endpoint_url=endpoint,
@@ -62,7 +62,7 @@ def _client(endpoint: str, account_id: str, service: str = "cloudtrail", region:
         "Credentials"
     ]
     return boto3.client(
-        service,
+        "cloudtrail",
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=credentials["AccessKeyId"],

@@ -1,0 +1,404 @@
+"""Cost Explorer Savings Plans / RI / forecast / dimension APIs against the extended moto server, per account."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from local_stack.demo_data import demo_seed, post_seed
+from local_stack.moto_ext import install
+
+pytestmark = pytest.mark.integration
+
+PROD, DEV, EMPTY = "222222222222", "333333333333", "444444444444"
+SEEDS = {PROD: demo_seed(PROD, "acme-prod"), DEV: demo_seed(DEV, "acme-dev")}
+JAN_15_TO_MAR_1 = {"Start": "2024-01-15", "End": "2024-03-01"}  # 17 days of January, 29 of February (leap year)
+DAYS = {"2024-01-15": 17, "2024-02-01": 29}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    install()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    for body in SEEDS.values():
+        post_seed(url, body)
+    yield url
+    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+    server.stop()
+
+
+def _client(endpoint: str, account_id: str) -> Any:
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAHOST000000000000",
+        aws_secret_access_key="host-secret",
+    )
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/reader", RoleSessionName="tests")[
+        "Credentials"
+    ]
+    return boto3.client(
+        "ce",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+@pytest.fixture(scope="module")
+def prod(endpoint: str) -> Any:
+    return _client(endpoint, PROD)
+
+
+@pytest.fixture(scope="module")
+def dev(endpoint: str) -> Any:
+    return _client(endpoint, DEV)
+
+
+def _error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(excinfo.value.response["Error"]["Code"])
+
+
+def _per_day(account_id: str, section: str, field: str) -> Decimal:
+    """Sum a per-day rate over the seeded Savings Plans coverage rows of an account."""
+    return sum(
+        (Decimal(row[field]) for row in SEEDS[account_id]["savings_plans"][section]),
+        Decimal(0),
+    )
+
+
+# --- Savings Plans ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("account_id", [PROD, DEV])
+def test_savings_plans_coverage_is_the_callers_rates_times_days(endpoint: str, account_id: str) -> None:
+    # When
+    coverages = _client(endpoint, account_id).get_savings_plans_coverage(
+        TimePeriod=JAN_15_TO_MAR_1, Granularity="MONTHLY"
+    )["SavingsPlansCoverages"]
+
+    # Then months are clipped to the period, and amounts are the account's daily rates times the days
+    assert [c["TimePeriod"] for c in coverages] == [
+        {"Start": "2024-01-15", "End": "2024-02-01"},
+        {"Start": "2024-02-01", "End": "2024-03-01"},
+    ]
+    for coverage in coverages:
+        days = DAYS[coverage["TimePeriod"]["Start"]]
+        covered = _per_day(account_id, "coverage", "covered_per_day") * days
+        on_demand = _per_day(account_id, "coverage", "on_demand_per_day") * days
+        assert coverage["Attributes"] == {}
+        assert Decimal(coverage["Coverage"]["SpendCoveredBySavingsPlans"]) == covered
+        assert Decimal(coverage["Coverage"]["OnDemandCost"]) == on_demand
+        assert Decimal(coverage["Coverage"]["TotalCost"]) == covered + on_demand
+        percentage = (covered / (covered + on_demand) * 100).quantize(Decimal("0.01"))
+        assert Decimal(coverage["Coverage"]["CoveragePercentage"]) == percentage
+
+
+def test_accounts_see_different_numbers(prod: Any, dev: Any) -> None:
+    # When
+    prod_total = prod.get_savings_plans_utilization(TimePeriod=JAN_15_TO_MAR_1)["Total"]
+    dev_total = dev.get_savings_plans_utilization(TimePeriod=JAN_15_TO_MAR_1)["Total"]
+
+    # Then
+    assert prod_total["Utilization"]["TotalCommitment"] != dev_total["Utilization"]["TotalCommitment"]
+
+
+def test_savings_plans_coverage_groups_sorts_and_paginates(prod: Any) -> None:
+    # Given three services over three days
+    request = {
+        "TimePeriod": {"Start": "2024-05-01", "End": "2024-05-04"},
+        "Granularity": "DAILY",
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+        "SortBy": {"Key": "CoveragePercentage", "SortOrder": "DESCENDING"},
+    }
+
+    # When paging 4 at a time
+    pages = []
+    response = prod.get_savings_plans_coverage(MaxResults=4, **request)
+    pages.append(response["SavingsPlansCoverages"])
+    while "NextToken" in response:
+        response = prod.get_savings_plans_coverage(MaxResults=4, NextToken=response["NextToken"], **request)
+        pages.append(response["SavingsPlansCoverages"])
+
+    # Then 9 entries arrive in pages of 4, 4, 1, sorted by coverage, each grouped by SERVICE only
+    assert [len(p) for p in pages] == [4, 4, 1]
+    entries = [e for p in pages for e in p]
+    percentages = [Decimal(e["Coverage"]["CoveragePercentage"]) for e in entries]
+    assert percentages == sorted(percentages, reverse=True)
+    assert {e["Attributes"]["SERVICE"] for e in entries} == {
+        "Amazon Elastic Compute Cloud - Compute",
+        "AWS Lambda",
+        "AWS Fargate",
+    }
+    assert all(set(e["Attributes"]) == {"SERVICE"} for e in entries)
+
+
+def test_next_token_is_bound_to_its_request(prod: Any) -> None:
+    # Given a token of a daily, grouped request
+    request = {
+        "TimePeriod": {"Start": "2024-05-01", "End": "2024-05-04"},
+        "Granularity": "DAILY",
+        "GroupBy": [{"Type": "DIMENSION", "Key": "REGION"}],
+    }
+    token = prod.get_savings_plans_coverage(MaxResults=1, **request)["NextToken"]
+
+    # When it is used for another time period
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_savings_plans_coverage(
+            MaxResults=1, NextToken=token, **{**request, "TimePeriod": {"Start": "2024-06-01", "End": "2024-06-04"}}
+        )
+
+    # Then
+    assert _error_code(excinfo) == "InvalidNextTokenException"
+
+
+def test_savings_plans_utilization_adds_up(prod: Any) -> None:
+    # Given
+    seed = SEEDS[PROD]["savings_plans"]
+    commitment = Decimal(seed["hourly_commitment"]) * 24 * 31
+
+    # When
+    response = prod.get_savings_plans_utilization(
+        TimePeriod={"Start": "2024-01-01", "End": "2024-02-01"}, Granularity="MONTHLY"
+    )
+
+    # Then
+    [month] = response["SavingsPlansUtilizationsByTime"]
+    utilization = month["Utilization"]
+    assert Decimal(utilization["TotalCommitment"]) == commitment
+    assert Decimal(utilization["UsedCommitment"]) + Decimal(utilization["UnusedCommitment"]) == commitment
+    assert Decimal(utilization["UtilizationPercentage"]) == Decimal(seed["utilization_percentage"])
+    assert Decimal(month["Savings"]["OnDemandCostEquivalent"]) > Decimal(utilization["UsedCommitment"])
+    assert month["AmortizedCommitment"]["TotalAmortizedCommitment"] == utilization["TotalCommitment"]
+    assert response["Total"] == {k: v for k, v in month.items() if k != "TimePeriod"}
+
+
+# --- Reservations -------------------------------------------------------------------------------------------------
+
+
+def test_reservation_coverage_groups_and_totals(prod: Any) -> None:
+    # Given
+    [reservation] = SEEDS[PROD]["reservations"]["items"]
+    reserved_hours_per_day = (
+        24 * Decimal(reservation["instance_count"]) * Decimal(reservation["utilization_percentage"])
+    )
+
+    # When
+    response = prod.get_reservation_coverage(
+        TimePeriod={"Start": "2024-03-01", "End": "2024-03-03"},
+        Granularity="DAILY",
+        GroupBy=[{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}],
+    )
+
+    # Then
+    days = response["CoveragesByTime"]
+    assert len(days) == 2
+    [group] = days[0]["Groups"]
+    assert group["Attributes"] == {"INSTANCE_TYPE": "db.r6g.large"}
+    hours = group["Coverage"]["CoverageHours"]
+    assert Decimal(hours["ReservedHours"]) == (reserved_hours_per_day / 100).quantize(Decimal("0.01"))
+    assert Decimal(hours["OnDemandHours"]) == Decimal(reservation["on_demand_hours_per_day"])
+    assert days[0]["Total"] == group["Coverage"]
+    total_hours = response["Total"]["CoverageHours"]
+    assert Decimal(total_hours["TotalRunningHours"]) == 2 * Decimal(hours["TotalRunningHours"])
+
+
+def test_reservation_utilization_by_subscription_names_the_account(prod: Any, dev: Any) -> None:
+    # When
+    prod_month = prod.get_reservation_utilization(
+        TimePeriod={"Start": "2024-04-01", "End": "2024-05-01"},
+        Granularity="MONTHLY",
+        GroupBy=[{"Type": "DIMENSION", "Key": "SUBSCRIPTION_ID"}],
+    )["UtilizationsByTime"][0]
+    dev_total = dev.get_reservation_utilization(TimePeriod={"Start": "2024-04-01", "End": "2024-05-01"})["Total"]
+
+    # Then
+    [group] = prod_month["Groups"]
+    assert group["Key"] == "SUBSCRIPTION_ID"
+    assert group["Value"] == SEEDS[PROD]["reservations"]["items"][0]["attributes"]["SUBSCRIPTION_ID"]
+    assert group["Attributes"]["accountName"] == "acme-prod"
+    utilization = group["Utilization"]
+    assert Decimal(utilization["PurchasedHours"]) == 2 * 24 * 30
+    assert Decimal(utilization["TotalActualHours"]) + Decimal(utilization["UnusedHours"]) == 2 * 24 * 30
+    assert Decimal(utilization["TotalAmortizedFee"]) == Decimal(utilization["AmortizedUpfrontFee"]) + Decimal(
+        utilization["AmortizedRecurringFee"]
+    )
+    assert dev_total["UtilizationPercentage"] != prod_month["Total"]["UtilizationPercentage"]
+
+
+# --- Forecast -----------------------------------------------------------------------------------------------------
+
+
+def test_cost_forecast_covers_each_future_day(prod: Any, dev: Any) -> None:
+    # Given
+    today = datetime.now(UTC).date()
+    period = {"Start": today.isoformat(), "End": (today + timedelta(days=7)).isoformat()}
+
+    # When
+    response = prod.get_cost_forecast(TimePeriod=period, Metric="UNBLENDED_COST", Granularity="DAILY")
+    dev_total = dev.get_cost_forecast(TimePeriod=period, Metric="UNBLENDED_COST", Granularity="DAILY")["Total"]
+
+    # Then
+    results = response["ForecastResultsByTime"]
+    assert [r["TimePeriod"]["Start"] for r in results] == [(today + timedelta(days=n)).isoformat() for n in range(7)]
+    daily_mean = Decimal(SEEDS[PROD]["cost_forecast"]["daily_mean"]["UNBLENDED_COST"])
+    for result in results:
+        mean = Decimal(result["MeanValue"])
+        weekend = date.fromisoformat(result["TimePeriod"]["Start"]).weekday() >= 5
+        assert mean == (daily_mean * Decimal("0.82") if weekend else daily_mean).quantize(Decimal("0.01"))
+        assert Decimal(result["PredictionIntervalLowerBound"]) < mean < Decimal(result["PredictionIntervalUpperBound"])
+    assert abs(Decimal(response["Total"]["Amount"]) - sum(Decimal(r["MeanValue"]) for r in results)) < Decimal("0.05")
+    assert response["Total"]["Unit"] == "USD"
+    assert dev_total["Amount"] != response["Total"]["Amount"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"Metric": "UNBLENDED_COST", "Start": -1}, "ValidationException"),
+        ({"Metric": "NOT_A_METRIC", "Start": 0}, "ValidationException"),
+        ({"Metric": "USAGE_QUANTITY", "Start": 0}, "DataUnavailableException"),
+    ],
+)
+def test_cost_forecast_rejects_bad_input(prod: Any, kwargs: dict[str, Any], code: str) -> None:
+    start = datetime.now(UTC).date() + timedelta(days=kwargs["Start"])
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_cost_forecast(
+            TimePeriod={"Start": start.isoformat(), "End": (start + timedelta(days=3)).isoformat()},
+            Metric=kwargs["Metric"],
+            Granularity="DAILY",
+        )
+    assert _error_code(excinfo) == code
+
+
+# --- Dimension values ---------------------------------------------------------------------------------------------
+
+ANY_PERIOD = {"Start": "2024-01-01", "End": "2024-02-01"}
+
+
+def test_dimension_values_search_and_paginate(prod: Any) -> None:
+    # When
+    amazon = prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="SERVICE", SearchString="amazon")
+    first = prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="SERVICE", MaxResults=3)
+    rest = prod.get_dimension_values(
+        TimePeriod=ANY_PERIOD, Dimension="SERVICE", MaxResults=10, NextPageToken=first["NextPageToken"]
+    )
+
+    # Then
+    assert [v["Value"] for v in amazon["DimensionValues"]] == [
+        "Amazon Elastic Compute Cloud - Compute",
+        "Amazon Relational Database Service",
+        "Amazon Simple Storage Service",
+        "Amazon CloudWatch",
+    ]
+    assert (amazon["ReturnSize"], amazon["TotalSize"]) == (4, 4)
+    assert (first["ReturnSize"], first["TotalSize"]) == (3, 7)
+    assert rest["ReturnSize"] == 4
+    assert "NextPageToken" not in rest
+
+
+def test_linked_account_dimension_is_the_callers_own(prod: Any, dev: Any, endpoint: str) -> None:
+    # When / Then
+    assert prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="LINKED_ACCOUNT")["DimensionValues"] == [
+        {"Value": PROD, "Attributes": {"description": "acme-prod"}}
+    ]
+    assert dev.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="LINKED_ACCOUNT")["DimensionValues"] == [
+        {"Value": DEV, "Attributes": {"description": "acme-dev"}}
+    ]
+    empty = _client(endpoint, EMPTY).get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="LINKED_ACCOUNT")
+    assert (empty["DimensionValues"], empty["TotalSize"]) == ([], 0)
+
+
+# --- errors and isolation -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ce: ce.get_savings_plans_coverage(TimePeriod=ANY_PERIOD),
+        lambda ce: ce.get_savings_plans_utilization(TimePeriod=ANY_PERIOD),
+        lambda ce: ce.get_reservation_coverage(TimePeriod=ANY_PERIOD),
+        lambda ce: ce.get_reservation_utilization(TimePeriod=ANY_PERIOD),
+        lambda ce: ce.get_cost_forecast(
+            TimePeriod={
+                "Start": datetime.now(UTC).date().isoformat(),
+                "End": (datetime.now(UTC).date() + timedelta(days=2)).isoformat(),
+            },
+            Metric="UNBLENDED_COST",
+            Granularity="DAILY",
+        ),
+    ],
+)
+def test_an_unseeded_account_has_no_data(endpoint: str, call: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        call(_client(endpoint, EMPTY))
+    assert _error_code(excinfo) == "DataUnavailableException"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"TimePeriod": {"Start": "2024-02-01", "End": "2024-01-01"}},
+        {"TimePeriod": {"Start": "2024-13-01", "End": "2024-14-01"}},
+        {"TimePeriod": ANY_PERIOD, "Granularity": "HOURLY"},
+        {"TimePeriod": ANY_PERIOD, "GroupBy": [{"Type": "TAG", "Key": "team"}]},
+        {"TimePeriod": ANY_PERIOD, "GroupBy": [{"Type": "DIMENSION", "Key": "AZ"}]},
+        {"TimePeriod": ANY_PERIOD, "SortBy": {"Key": "NotAMetric"}},
+    ],
+)
+def test_savings_plans_coverage_rejects_bad_input(prod: Any, kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_savings_plans_coverage(**kwargs)
+    assert _error_code(excinfo) == "ValidationException"
+
+
+def test_invalid_dimension_is_rejected(prod: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="NOT_A_DIMENSION")
+    assert _error_code(excinfo) == "ValidationException"
+
+
+def test_moto_cost_and_usage_still_works_and_is_seeded_per_account(endpoint: str, prod: Any, dev: Any) -> None:
+    # Given a canned GetCostAndUsage result for 222 only, through the same seed endpoint
+    result = {
+        "ResultsByTime": [
+            {
+                "TimePeriod": ANY_PERIOD,
+                "Total": {"UnblendedCost": {"Amount": "4321.09", "Unit": "USD"}},
+                "Groups": [],
+                "Estimated": False,
+            }
+        ],
+        "DimensionValueAttributes": [],
+    }
+    post_seed(endpoint, {"account_id": PROD, "cost_and_usage_results": [result]})
+    request = {"TimePeriod": ANY_PERIOD, "Granularity": "MONTHLY", "Metrics": ["UnblendedCost"]}
+
+    # When
+    prod_results = prod.get_cost_and_usage(**request)["ResultsByTime"]
+    dev_results = dev.get_cost_and_usage(**request)["ResultsByTime"]
+
+    # Then moto's own handler answers through the extended response class, per account
+    assert prod_results[0]["Total"]["UnblendedCost"]["Amount"] == "4321.09"
+    assert dev_results == []
