@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, StrictBool, TypeAdapter, ValidationError
 
 T = TypeVar("T")
 
@@ -51,7 +51,8 @@ def lenient_int(*, ge: int | None = None, le: int | None = None) -> Any:
 
 
 LenientFloat = Annotated[float | _NUMBER_STRING, AfterValidator(_to_float)]
-LenientBool = Annotated[bool | _BOOL_STRING, AfterValidator(_to_bool)]
+# StrictBool: without it pydantic's lax mode would read "yes" or "1" as true.
+LenientBool = Annotated[StrictBool | _BOOL_STRING, AfterValidator(_to_bool)]
 
 
 def _json_parser(native: Any, kind: str) -> Any:

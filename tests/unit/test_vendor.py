@@ -1,0 +1,403 @@
+"""Credential vendor logic and handler, with botocore Stubber for STS and KMS (exact requests)
+and an in-memory registry fake. No network."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from uuid import uuid4
+
+import boto3
+import pg8000.exceptions
+import pytest
+from botocore.stub import Stubber
+
+from account_registry.models import AccountRecord
+from credential_vendor.errors import (
+    AccountNotFoundError,
+    AssumeRoleError,
+    CredentialError,
+    DatabaseError,
+)
+from credential_vendor.handler import handle
+from credential_vendor.logic import CredentialVendor
+from credential_vendor.models import VendRequest
+from credential_vendor.scopes import session_policy
+from credential_vendor.settings import VendorSettings
+
+pytestmark = pytest.mark.unit
+
+ROLE_ACCOUNT = "222222222222"
+AKSK_ACCOUNT = "333333333333"
+ORG_ID = uuid4()
+EXTERNAL_ID = "ext-5b1c0f2a9d"
+KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+LONG_LIVED_SECRET = "wJalrXUtnFEMI/K7MDENG/LONGLIVEDSECRETxx"
+CIPHERTEXT = base64.b64encode(b"opaque-ciphertext-blob").decode()
+EXPIRATION = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+TEMP = {
+    "AccessKeyId": "ASIATEMPORARYKEY0001",
+    "SecretAccessKey": "temporary-secret-key-value-0001",
+    "SessionToken": "temporary-session-token-0001",
+    "Expiration": EXPIRATION,
+}
+
+
+def record(account_id: str, **overrides: Any) -> AccountRecord:
+    now = datetime.now(UTC)
+    base: dict[str, Any] = {
+        "id": uuid4(),
+        "account_id": account_id,
+        "alias": "demo",
+        "auth_type": "iam_role",
+        "access_key_id": None,
+        "secret_access_key_encrypted": None,
+        "secret_kms_key_arn": None,
+        "role_arn": f"arn:aws:iam::{account_id}:role/AgentCoreReadOnly",
+        "region": "eu-west-1",
+        "org_id": ORG_ID,
+        "external_id": EXTERNAL_ID,
+        "enabled": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return AccountRecord(**(base | overrides))
+
+
+AKSK_RECORD = record(
+    AKSK_ACCOUNT,
+    auth_type="aksk",
+    role_arn=None,
+    access_key_id="AKIALONGLIVEDKEY0001",
+    secret_access_key_encrypted=CIPHERTEXT,
+    secret_kms_key_arn=KEY_ARN,
+)
+
+
+class FakeStore:
+    def __init__(self, records: list[AccountRecord], error: Exception | None = None) -> None:
+        self.records = {r.account_id: r for r in records}
+        self.error = error
+        self.lookups: list[str] = []
+
+    def get_account(self, account_id: str) -> AccountRecord | None:
+        self.lookups.append(account_id)
+        if self.error:
+            raise self.error
+        return self.records.get(account_id)
+
+    def list_accounts(self) -> list[Any]:
+        return []
+
+
+class FakeRegistry:
+    """Stands in for RegistryConnection."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.resets = 0
+
+    def store(self) -> FakeStore:
+        return self._store
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+@pytest.fixture
+def settings() -> VendorSettings:
+    return VendorSettings(
+        registry_secret_arn="arn:aws:secretsmanager:us-east-1:111111111111:secret:registry",
+        allowed_log_groups=("/demo/app",),
+        customer_role_name_pattern="AgentCoreReadOnly*",
+    )
+
+
+@pytest.fixture
+def sts() -> Any:
+    return boto3.client("sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+@pytest.fixture
+def kms() -> Any:
+    return boto3.client("kms", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+
+
+def make_vendor(settings, sts, kms, store: FakeStore, federation_sts: Any | None = None):
+    keys_used: list[tuple[str, str, str]] = []
+
+    def sts_for_keys(akid: str, secret: str, region: str) -> Any:
+        keys_used.append((akid, secret, region))
+        return federation_sts
+
+    vendor = CredentialVendor(
+        settings=settings, registry=FakeRegistry(store), sts_client=sts, kms_client=kms, sts_client_for_keys=sts_for_keys
+    )
+    return vendor, keys_used
+
+
+def test_iam_role_vend_sends_exact_assume_role_request(settings, sts, kms):
+    # Given an iam_role account and a vend for the logs scope
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
+    expected = {
+        "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AgentCoreReadOnly",
+        "RoleSessionName": "agent-42",
+        "ExternalId": EXTERNAL_ID,
+        "Policy": session_policy("logs_insights", account_id=ROLE_ACCOUNT, log_groups=("/demo/app",)),
+        "DurationSeconds": 1800,
+        "SourceIdentity": "agent-42",
+    }
+    response = {
+        "Credentials": TEMP,
+        "AssumedRoleUser": {
+            "AssumedRoleId": "AROAEXAMPLE:agent-42",
+            "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/AgentCoreReadOnly/agent-42",
+        },
+    }
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", response, expected)
+        # When
+        creds = vendor.vend(
+            VendRequest(account_id=ROLE_ACCOUNT, scope="logs_insights", caller="agent-42", duration_seconds=1800)
+        )
+        stub.assert_no_pending_responses()
+    # Then the temporary credentials come back with ISO-8601 UTC expiry and the row's region
+    assert creds.access_key_id == TEMP["AccessKeyId"]
+    assert creds.session_token == TEMP["SessionToken"]
+    assert creds.expiration == "2026-11-21T15:00:00Z"
+    assert (creds.account_id, creds.region, creds.auth_type, creds.scope) == (
+        ROLE_ACCOUNT,
+        "eu-west-1",
+        "iam_role",
+        "logs_insights",
+    )
+
+
+def test_default_duration_comes_from_settings(sts, kms, settings):
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
+    with Stubber(sts) as stub:
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": TEMP,
+                "AssumedRoleUser": {"AssumedRoleId": "A:b", "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/R/b"},
+            },
+            {
+                "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AgentCoreReadOnly",
+                "RoleSessionName": "agentcore-runtime",
+                "ExternalId": EXTERNAL_ID,
+                "Policy": session_policy("identity", account_id=ROLE_ACCOUNT),
+                "DurationSeconds": 900,
+                "SourceIdentity": "agentcore-runtime",
+            },
+        )
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity", region="us-west-2"))
+
+
+def test_aksk_vend_decrypts_with_row_context_and_federates(settings, sts, kms):
+    # Given an aksk account whose secret is KMS-encrypted
+    federation_sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    vendor, keys_used = make_vendor(settings, sts, kms, FakeStore([AKSK_RECORD]), federation_sts)
+    with Stubber(kms) as kms_stub, Stubber(federation_sts) as fed_stub:
+        kms_stub.add_response(
+            "decrypt",
+            {"Plaintext": LONG_LIVED_SECRET.encode(), "KeyId": KEY_ARN},
+            {
+                "KeyId": KEY_ARN,
+                "CiphertextBlob": b"opaque-ciphertext-blob",
+                # The context comes from the row (account id, org id), never from the request.
+                "EncryptionContext": {"account_id": AKSK_ACCOUNT, "org_id": str(ORG_ID)},
+            },
+        )
+        fed_stub.add_response(
+            "get_federation_token",
+            {
+                "Credentials": TEMP,
+                "FederatedUser": {
+                    "FederatedUserId": f"{AKSK_ACCOUNT}:agentcore-runtime",
+                    "Arn": f"arn:aws:sts::{AKSK_ACCOUNT}:federated-user/agentcore-runtime",
+                },
+            },
+            {
+                "Name": "agentcore-runtime",
+                "Policy": session_policy("cost_explorer", account_id=AKSK_ACCOUNT),
+                "DurationSeconds": 900,
+            },
+        )
+        # When
+        creds = vendor.vend(VendRequest(account_id=AKSK_ACCOUNT, scope="cost_explorer"))
+        kms_stub.assert_no_pending_responses()
+        fed_stub.assert_no_pending_responses()
+    # Then the long-lived key was used only to build the STS client, and only temporary ones come back
+    assert keys_used == [("AKIALONGLIVEDKEY0001", LONG_LIVED_SECRET, "eu-west-1")]
+    assert creds.access_key_id == TEMP["AccessKeyId"]
+    assert LONG_LIVED_SECRET not in creds.model_dump_json()
+    assert "AKIALONGLIVEDKEY0001" not in creds.model_dump_json()
+    assert creds.auth_type == "aksk"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_unknown_and_disabled_accounts_are_account_not_found(settings, sts, kms, enabled):
+    store = FakeStore([record(ROLE_ACCOUNT, enabled=False)])
+    vendor, _ = make_vendor(settings, sts, kms, store)
+    account = "444444444444" if enabled else ROLE_ACCOUNT
+    with Stubber(sts) as stub, pytest.raises(AccountNotFoundError, match=account):
+        vendor.vend(VendRequest(account_id=account, scope="identity"))
+        stub.assert_no_pending_responses()
+
+
+def test_assume_role_refusal_is_assume_role_error(settings, sts, kms):
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
+    with Stubber(sts) as stub:
+        stub.add_client_error("assume_role", "AccessDenied", "not authorized to perform sts:AssumeRole")
+        with pytest.raises(AssumeRoleError, match="AccessDenied") as info:
+            vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+    assert EXTERNAL_ID not in info.value.message
+
+
+def test_role_in_another_account_is_refused_before_sts(settings, sts, kms):
+    bad = record(ROLE_ACCOUNT, role_arn="arn:aws:iam::999999999999:role/AgentCoreReadOnly")
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([bad]))
+    with Stubber(sts), pytest.raises(CredentialError, match="not a role in that account"):
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+
+
+def test_role_outside_name_pattern_is_refused_before_sts(settings, sts, kms):
+    bad = record(ROLE_ACCOUNT, role_arn=f"arn:aws:iam::{ROLE_ACCOUNT}:role/Admin")
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([bad]))
+    with Stubber(sts), pytest.raises(CredentialError, match="name pattern"):
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+
+
+def test_credentials_acting_in_another_account_are_refused(settings, sts, kms):
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
+    with Stubber(sts) as stub:
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": TEMP,
+                "AssumedRoleUser": {"AssumedRoleId": "A:b", "Arn": "arn:aws:sts::999999999999:assumed-role/R/b"},
+            },
+        )
+        with pytest.raises(CredentialError, match="different account"):
+            vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+
+
+def test_kms_context_mismatch_is_credential_error(settings, sts, kms):
+    vendor, keys_used = make_vendor(settings, sts, kms, FakeStore([AKSK_RECORD]))
+    with Stubber(kms) as stub:
+        stub.add_client_error("decrypt", "InvalidCiphertextException", "")
+        with pytest.raises(CredentialError, match="could not be decrypted") as info:
+            vendor.vend(VendRequest(account_id=AKSK_ACCOUNT, scope="identity"))
+    assert keys_used == []
+    assert CIPHERTEXT not in info.value.message
+
+
+def test_federation_refusal_is_credential_error(settings, sts, kms):
+    federation_sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([AKSK_RECORD]), federation_sts)
+    with Stubber(kms) as kms_stub, Stubber(federation_sts) as fed_stub:
+        kms_stub.add_response("decrypt", {"Plaintext": LONG_LIVED_SECRET.encode()})
+        fed_stub.add_client_error("get_federation_token", "InvalidClientTokenId", "The security token is invalid")
+        with pytest.raises(CredentialError, match="GetFederationToken") as info:
+            vendor.vend(VendRequest(account_id=AKSK_ACCOUNT, scope="identity"))
+    assert LONG_LIVED_SECRET not in str(info.value)
+
+
+def test_database_failures_are_database_error_and_reset_the_connection(settings, sts, kms):
+    store = FakeStore([], error=pg8000.exceptions.InterfaceError("connection refused"))
+    registry = FakeRegistry(store)
+    vendor = CredentialVendor(settings=settings, registry=registry, sts_client=sts, kms_client=kms)
+    with pytest.raises(DatabaseError, match="unreachable"):
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+    # one retry after a stale connection, then give up
+    assert store.lookups == [ROLE_ACCOUNT, ROLE_ACCOUNT]
+    assert registry.resets == 2
+
+
+# -- handler: payload shapes and error types -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"account_id": "12ab", "scope": "identity"}, "account_id"),
+        ({"account_id": ROLE_ACCOUNT, "scope": "admin"}, "scope"),
+        ({"account_id": ROLE_ACCOUNT, "scope": "identity", "duration_seconds": 43200}, "duration_seconds"),
+        ({"account_id": ROLE_ACCOUNT, "scope": "identity", "caller": "a b;c"}, "caller"),
+        ({"account_id": ROLE_ACCOUNT, "scope": "identity", "actions": ["iam:*"]}, "actions"),
+        ({"account_id": ROLE_ACCOUNT, "scope": "identity", "region": "moon-1"}, "region"),
+    ],
+)
+def test_handler_rejects_invalid_requests_naming_the_field(settings, sts, kms, event, field):
+    store = FakeStore([record(ROLE_ACCOUNT)])
+    vendor, _ = make_vendor(settings, sts, kms, store)
+    response = handle(event, vendor)
+    assert response["ok"] is False
+    assert response["error_type"] == "invalid_request"
+    assert field in response["message"]
+    assert store.lookups == []  # validated before any database call
+
+
+def test_handler_returns_vendor_errors_as_payloads(settings, sts, kms):
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([]))
+    response = handle({"account_id": "444444444444", "scope": "identity"}, vendor)
+    assert response == {
+        "ok": False,
+        "error_type": "account_not_found",
+        "message": "account 444444444444 is not registered or is disabled",
+    }
+
+
+def test_handler_success_payload_and_logs_hold_no_secret(settings, sts, kms):
+    # Given the Powertools logger writing to a buffer
+    from credential_vendor.observability import logger
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    federation_sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([AKSK_RECORD]), federation_sts)
+    try:
+        with Stubber(kms) as kms_stub, Stubber(federation_sts) as fed_stub:
+            kms_stub.add_response("decrypt", {"Plaintext": LONG_LIVED_SECRET.encode()})
+            fed_stub.add_response(
+                "get_federation_token",
+                {
+                    "Credentials": TEMP,
+                    "FederatedUser": {"FederatedUserId": "x:y", "Arn": f"arn:aws:sts::{AKSK_ACCOUNT}:federated-user/y"},
+                },
+            )
+            # When
+            response = handle({"action": "vend", "account_id": AKSK_ACCOUNT, "scope": "identity"}, vendor)
+    finally:
+        logger.removeHandler(handler)
+    # Then the payload carries the temporary credentials
+    assert response["ok"] is True
+    assert response["credentials"]["session_token"] == TEMP["SessionToken"]
+    # and the log lines are JSON with the outcome, but no secret, token, key or ciphertext
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert any(line.get("outcome") == "ok" and line.get("target_account_id") == AKSK_ACCOUNT for line in lines)
+    text = buffer.getvalue()
+    for secret in (LONG_LIVED_SECRET, TEMP["SecretAccessKey"], TEMP["SessionToken"], CIPHERTEXT, EXTERNAL_ID):
+        assert secret not in text
+
+
+def test_expiration_is_iso8601_utc_for_non_utc_input(settings, sts, kms):
+    vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
+    tz = datetime(2026, 11, 21, 16, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=1)))
+    with Stubber(sts) as stub:
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": TEMP | {"Expiration": tz},
+                "AssumedRoleUser": {"AssumedRoleId": "A:b", "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/R/b"},
+            },
+        )
+        creds = vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+    assert creds.expiration == "2026-11-21T16:00:00Z"
