@@ -7,6 +7,7 @@ root, so as root the server runs as the ``postgres`` user via ``runuser``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import secrets
@@ -121,9 +122,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server and remove its directory."""
         if self.data_dir.exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self._run([_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"])
-            except subprocess.CalledProcessError:
-                pass
         if self._owned_dir and self.base_dir is not None:
             shutil.rmtree(self.base_dir, ignore_errors=True)

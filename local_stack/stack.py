@@ -27,6 +27,7 @@ from account_registry.migrate import apply_migrations
 from account_registry.store import RegistryStore, connect
 from account_tools import constants as runtime_env
 from credential_vendor import constants as vendor_env
+from local_stack.demo_data import demo_seed, post_seed
 from local_stack.postgres import EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +126,9 @@ class LocalStack:
             self._spawn("emulator", ["-m", "local_stack.emulator", "--port", str(self.moto_port)], _base_env())
             self._wait_http(f"{self.moto_url}/moto-api/", "emulator")
             self.seed()
-            self._spawn("vendor", ["-m", "local_stack.lambda_endpoint", "--port", str(self.lambda_port)], self.vendor_env())
+            self._spawn(
+                "vendor", ["-m", "local_stack.lambda_endpoint", "--port", str(self.lambda_port)], self.vendor_env()
+            )
             self._wait_port(self.lambda_port, "vendor endpoint")
             self._spawn(
                 "mcp-server",
@@ -185,33 +188,41 @@ class LocalStack:
     # -- component environments ------------------------------------------------
     def vendor_env(self) -> dict[str, str]:
         """What the CDK app gives the vendor Lambda, pointed at the emulator."""
-        return _base_env() | self.host_keys["vendor"] | {
-            "AWS_ENDPOINT_URL": self.moto_url,
-            vendor_env.ENV_REGISTRY_SECRET_ARN: self.registry_secret_arn,
-            vendor_env.ENV_REGISTRY_SSL: "disable",
-            vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
-            vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
-            vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AgentCoreReadOnly*",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_NAMESPACE": vendor_env.METRICS_NAMESPACE,
-            "POWERTOOLS_SERVICE_NAME": vendor_env.POWERTOOLS_SERVICE_NAME,
-        }
+        return (
+            _base_env()
+            | self.host_keys["vendor"]
+            | {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                vendor_env.ENV_REGISTRY_SECRET_ARN: self.registry_secret_arn,
+                vendor_env.ENV_REGISTRY_SSL: "disable",
+                vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
+                vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
+                vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AgentCoreReadOnly*",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_NAMESPACE": vendor_env.METRICS_NAMESPACE,
+                "POWERTOOLS_SERVICE_NAME": vendor_env.POWERTOOLS_SERVICE_NAME,
+            }
+        )
 
     def runtime_env(self) -> dict[str, str]:
         """What the CDK app gives the AgentCore Runtime container, pointed at the local endpoints."""
-        return _base_env() | self.host_keys["runtime"] | {
-            "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
-            runtime_env.ENV_VENDOR_FUNCTION_NAME: VENDOR_FUNCTION,
-            runtime_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
-            runtime_env.ENV_DEFAULT_ACCOUNT_ID: HOST_ACCOUNT,
-        }
+        return (
+            _base_env()
+            | self.host_keys["runtime"]
+            | {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
+                runtime_env.ENV_VENDOR_FUNCTION_NAME: VENDOR_FUNCTION,
+                runtime_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
+                runtime_env.ENV_DEFAULT_ACCOUNT_ID: HOST_ACCOUNT,
+            }
+        )
 
     # -- seeding ---------------------------------------------------------------
     def client(self, service: str, credentials: dict[str, str] | None = None) -> Any:
         """A boto3 client for the emulator with explicit credentials (default: the bootstrap keys)."""
         creds = credentials or BOOTSTRAP_KEYS
-        return boto3.client(service, region_name=REGION, endpoint_url=self.moto_url, **creds)
+        return boto3.client(service, region_name=REGION, endpoint_url=self.moto_url, **creds)  # type: ignore[call-overload]
 
     def account_admin_credentials(self, account_id: str) -> dict[str, str]:
         """Credentials acting in ``account_id`` (for seeding only)."""
@@ -266,6 +277,7 @@ class LocalStack:
     def _seed_account(self, admin: AccountAdmin, *, account_id: str, alias: str, org_name: str, auth_type: str) -> None:
         creds = self.account_admin_credentials(account_id)
         marker = f"{alias}-{account_id}"
+        post_seed(self.moto_url, demo_seed(account_id, alias))  # CloudTrail, Lake, Cost Explorer data
         logs = self.client("logs", creds)
         logs.create_log_group(logGroupName=LOG_GROUP)
         logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="web-1")

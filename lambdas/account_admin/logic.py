@@ -161,7 +161,10 @@ class AccountAdmin:
             org_id=str(record.org_id),
         )
         self._store.replace_secret(
-            account_id, access_key_id=access_key_id, secret_access_key_encrypted=ciphertext, secret_kms_key_arn=self._key_arn
+            account_id,
+            access_key_id=access_key_id,
+            secret_access_key_encrypted=ciphertext,
+            secret_kms_key_arn=self._key_arn,
         )
 
 

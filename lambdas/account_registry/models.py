@@ -46,7 +46,7 @@ class AccountRecord(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    def __repr_args__(self) -> list[tuple[str | None, object]]:  # type: ignore[override]
+    def __repr_args__(self) -> list[tuple[str | None, object]]:
         hidden = {"access_key_id", "secret_access_key_encrypted", "external_id"}
         return [(k, v) for k, v in super().__repr_args__() if k not in hidden]
 

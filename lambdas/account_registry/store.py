@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,16 +132,18 @@ class RegistryStore:
             " WHERE enabled OR :include_disabled ORDER BY account_id",
             include_disabled=include_disabled,
         )
-        return [
-            AccountSummary(account_id=r[0], alias=r[1], auth_type=r[2], region=r[3], enabled=r[4]) for r in rows
-        ]
+        return [AccountSummary(account_id=r[0], alias=r[1], auth_type=r[2], region=r[3], enabled=r[4]) for r in rows]
 
     def get_organization(self, org_id: UUID) -> Organization | None:
         """An organization by id, or None."""
         rows = self._conn.run(
             "SELECT id, name, external_id, created_at FROM organizations WHERE id = :id", id=str(org_id)
         )
-        return Organization(id=rows[0][0], name=rows[0][1], external_id=rows[0][2], created_at=rows[0][3]) if rows else None
+        return (
+            Organization(id=rows[0][0], name=rows[0][1], external_id=rows[0][2], created_at=rows[0][3])
+            if rows
+            else None
+        )
 
     def list_organizations(self) -> list[Organization]:
         """Every organization ordered by name."""
@@ -243,7 +246,5 @@ class RegistryConnection:
         """Drop the connection (after an error) so the next call reconnects."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(pg8000.exceptions.InterfaceError, OSError):
                 conn.close()
-            except (pg8000.exceptions.InterfaceError, OSError):
-                pass

@@ -6,7 +6,7 @@ Kept free of third-party imports so the CDK app can import it.
 from __future__ import annotations
 
 # Environment variables read once at cold start by ``settings.VendorSettings``.
-ENV_REGISTRY_SECRET_ARN = "REGISTRY_SECRET_ARN"  # Secrets Manager secret with host/port/username/password/dbname
+ENV_REGISTRY_SECRET_ARN = "REGISTRY_SECRET_ARN"  # noqa: S105 - a variable name, not a secret; Secrets Manager secret with host/port/username/password/dbname
 ENV_REGISTRY_DB_NAME = "REGISTRY_DB_NAME"  # optional override of the secret's dbname
 ENV_REGISTRY_SSL = "REGISTRY_SSL"  # "true" (default) wraps the connection in TLS
 ENV_KMS_KEY_ARN = "REGISTRY_KMS_KEY_ARN"

@@ -41,7 +41,7 @@ def _vendor() -> CredentialVendor:
     settings = VendorSettings.from_env()
 
     def database_settings() -> DatabaseSettings:
-        secret: dict[str, Any] = parameters.get_secret(  # type: ignore[assignment]
+        secret: dict[str, Any] = parameters.get_secret(
             settings.registry_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S
         )
         return DatabaseSettings.from_secret(
@@ -98,7 +98,9 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
         logger.warning("vend failed", extra={"outcome": exc.error_type, "reason": exc.message})
         return ErrorResponse(error_type=exc.error_type, message=exc.message).model_dump()
     finally:
-        metrics.add_metric(name="VendLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
+        metrics.add_metric(
+            name="VendLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
+        )
         logger.remove_keys(["target_account_id", "scope", "caller"])
     metrics.add_metric(name="VendSuccess", unit=MetricUnit.Count, value=1)
     logger.info(

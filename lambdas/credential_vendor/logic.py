@@ -197,7 +197,9 @@ class CredentialVendor:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
-            raise CredentialError(f"the stored secret of account {record.account_id} could not be decrypted ({code})") from exc
+            raise CredentialError(
+                f"the stored secret of account {record.account_id} could not be decrypted ({code})"
+            ) from exc
         except (BotoCoreError, binascii.Error, UnicodeDecodeError) as exc:
             raise CredentialError(f"the stored secret of account {record.account_id} could not be decrypted") from exc
         try:

@@ -65,7 +65,7 @@ class VendedCredentials(BaseModel):
     auth_type: AuthType
     scope: str
 
-    def __repr_args__(self) -> list[tuple[str | None, object]]:  # type: ignore[override]
+    def __repr_args__(self) -> list[tuple[str | None, object]]:
         hidden = {"secret_access_key", "session_token"}
         return [(k, v) for k, v in super().__repr_args__() if k not in hidden]
 

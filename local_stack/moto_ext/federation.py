@@ -11,7 +11,7 @@ answers with the federated user's ARN
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 _installed = False
 # access key id -> (user id, ARN, account) of the federated user it belongs to
@@ -25,27 +25,27 @@ def install() -> None:
         return
     from moto.core.responses import ActionResult
     from moto.iam.models import iam_backends
-    from moto.sts.utils import random_session_token
     from moto.sts.models import STSBackend
     from moto.sts.responses import TokenResponse
+    from moto.sts.utils import random_session_token
 
     original = TokenResponse.get_federation_token
     original_identity = STSBackend.get_caller_identity
 
     def get_federation_token(self: Any) -> Any:
-        result = original(self)
+        body = cast(dict[str, Any], original(self).result)
         key = iam_backends[self.current_account][self.partition].create_temp_access_key()
-        credentials = result.result["Credentials"]
+        credentials = body["Credentials"]
         credentials["AccessKeyId"] = key.access_key_id
         credentials["SecretAccessKey"] = key.secret_access_key
         credentials["SessionToken"] = random_session_token()
-        user = result.result["FederatedUser"]
+        user = body["FederatedUser"]
         _federated[key.access_key_id] = (user["FederatedUserId"], user["Arn"], self.current_account)
-        return ActionResult(result.result)
+        return ActionResult(body)
 
     def get_caller_identity(self: Any, access_key_id: str, region: str) -> Any:
         return _federated.get(access_key_id) or original_identity(self, access_key_id, region)
 
-    TokenResponse.get_federation_token = get_federation_token
-    STSBackend.get_caller_identity = get_caller_identity
+    TokenResponse.get_federation_token = get_federation_token  # type: ignore[method-assign]
+    STSBackend.get_caller_identity = get_caller_identity  # type: ignore[method-assign]
     _installed = True

@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from account_tools.credentials import CredentialCache
-from account_tools.errors import ToolFailure, from_botocore_error, from_client_error
+from account_tools.errors import from_botocore_error, from_client_error
 
 AWS_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4},

@@ -77,9 +77,13 @@ def from_client_error(exc: ClientError, *, operation: str, account_id: str, scop
             request_id=request_id,
         )
     if code in _THROTTLED:
-        return ToolFailure("throttled", f"{operation} was throttled ({code}); retry after a short wait.", request_id=request_id)
+        return ToolFailure(
+            "throttled", f"{operation} was throttled ({code}); retry after a short wait.", request_id=request_id
+        )
     if code in _INVALID:
-        return ToolFailure("invalid_parameter", f"{operation} rejected a parameter ({code}): {aws_message}", request_id=request_id)
+        return ToolFailure(
+            "invalid_parameter", f"{operation} rejected a parameter ({code}): {aws_message}", request_id=request_id
+        )
     if code in _NOT_FOUND:
         return ToolFailure("not_found", f"{operation}: {code}: {aws_message}", request_id=request_id)
     return ToolFailure("aws_error", f"{operation} failed ({code}): {aws_message}", request_id=request_id)

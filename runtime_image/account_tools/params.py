@@ -76,7 +76,7 @@ def _json_parser(native: Any, kind: str) -> Any:
 
 def lenient_list(item: Any, *, min_length: int | None = None, max_length: int | None = None) -> Any:
     """An array parameter that also accepts its JSON-encoded string form."""
-    native = Annotated[list[item], Field(min_length=min_length, max_length=max_length)]  # type: ignore[valid-type]
+    native = Annotated[list[item], Field(min_length=min_length, max_length=max_length)]
     return Annotated[native | _JSON_STRING, AfterValidator(_json_parser(native, "array"))]
 
 

@@ -88,7 +88,7 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
     for group in (accounts, identity, logs_insights):
         group.register(server, rt)
 
-    @server.custom_route(HEALTH_PATH, methods=["GET"])
+    @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]
     async def ping(_: Request) -> JSONResponse:
         stats = rt.cache.stats
         return JSONResponse(
@@ -96,7 +96,11 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
                 "status": "Healthy",
                 "tool_calls": dict(rt.metrics.calls),
                 "errors_by_type": dict(rt.metrics.errors),
-                "credential_cache": {"entries": len(rt.cache), "hit_ratio": round(stats.hit_ratio, 3), "vends": stats.vends},
+                "credential_cache": {
+                    "entries": len(rt.cache),
+                    "hit_ratio": round(stats.hit_ratio, 3),
+                    "vends": stats.vends,
+                },
             }
         )
 

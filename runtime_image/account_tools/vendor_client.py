@@ -17,9 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from account_tools.errors import VENDOR_ERROR_TYPES, ToolFailure
 from account_tools.settings import VEND_TIMEOUT_S
 
-LAMBDA_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S
-)
+LAMBDA_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S)
 
 
 class VendorClient:

@@ -48,7 +48,10 @@ def test_cached_per_account_scope_and_region():
     c = cache.get("333333333333", "identity")
     d = cache.get("222222222222", "identity", "us-west-2")
     assert a1.credentials.access_key == a2.credentials.access_key
-    assert len({a1.credentials.access_key, b.credentials.access_key, c.credentials.access_key, d.credentials.access_key}) == 4
+    assert (
+        len({a1.credentials.access_key, b.credentials.access_key, c.credentials.access_key, d.credentials.access_key})
+        == 4
+    )
     assert len(vendor.calls) == 4
     assert a1.region == "eu-west-1"
     assert d.region == "us-west-2"

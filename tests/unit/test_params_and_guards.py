@@ -106,7 +106,9 @@ def test_queries_reaching_outside_the_allowlist_are_refused(query, groups, messa
 def test_allowlisted_queries_pass():
     check_query("fields @timestamp, @message | filter @message like /sourced/ | limit 5", ["/demo/app"], ALLOWED)
     check_query(
-        "fields @message | filter @log = 'arn:aws:logs:us-east-1:222222222222:log-group:/demo/app'", ["/demo/app"], ALLOWED
+        "fields @message | filter @log = 'arn:aws:logs:us-east-1:222222222222:log-group:/demo/app'",
+        ["/demo/app"],
+        ALLOWED,
     )
 
 

@@ -135,7 +135,11 @@ def make_vendor(settings, sts, kms, store: FakeStore, federation_sts: Any | None
         return federation_sts
 
     vendor = CredentialVendor(
-        settings=settings, registry=FakeRegistry(store), sts_client=sts, kms_client=kms, sts_client_for_keys=sts_for_keys
+        settings=settings,
+        registry=FakeRegistry(store),
+        sts_client=sts,
+        kms_client=kms,
+        sts_client_for_keys=sts_for_keys,
     )
     return vendor, keys_used
 
@@ -245,9 +249,8 @@ def test_unknown_and_disabled_accounts_are_account_not_found(settings, sts, kms,
     store = FakeStore([record(ROLE_ACCOUNT, enabled=False)])
     vendor, _ = make_vendor(settings, sts, kms, store)
     account = "444444444444" if enabled else ROLE_ACCOUNT
-    with Stubber(sts) as stub, pytest.raises(AccountNotFoundError, match=account):
+    with Stubber(sts), pytest.raises(AccountNotFoundError, match=account):  # no STS response queued: no STS call
         vendor.vend(VendRequest(account_id=account, scope="identity"))
-        stub.assert_no_pending_responses()
 
 
 def test_assume_role_refusal_is_assume_role_error(settings, sts, kms):

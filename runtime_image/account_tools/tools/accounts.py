@@ -1,6 +1,5 @@
 """The accounts an agent may target (from the registry, through the vendor)."""
 
-
 from typing import Any
 
 from mcp.server import MCPServer
@@ -22,6 +21,8 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         return {
             "default_account_id": rt.settings.default_account_id,
             "accounts": [
-                {k: a.get(k) for k in ("account_id", "alias", "auth_type", "region")} for a in accounts if a.get("enabled", True)
+                {k: a.get(k) for k in ("account_id", "alias", "auth_type", "region")}
+                for a in accounts
+                if a.get("enabled", True)
             ],
         }

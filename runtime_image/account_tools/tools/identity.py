@@ -1,6 +1,5 @@
 """Caller identity in a target account (STS ``GetCallerIdentity``)."""
 
-
 from typing import Any
 
 from mcp.server import MCPServer

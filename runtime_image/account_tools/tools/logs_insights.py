@@ -7,7 +7,6 @@ vendor's session policy, which grants ``logs:StartQuery`` only on those groups).
 Long queries return their query id; ``logs_insights_get_results`` resumes them.
 """
 
-
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -57,7 +56,8 @@ def check_query(query_string: str, log_group_names: list[str], allowed: tuple[st
     for match in _LOG_GROUP_ARN.finditer(query_string):
         if match.group(1) not in allowed:
             raise ToolFailure(
-                "invalid_parameter", f"query_string: refers to log group {match.group(1)}, which is not on the allowlist"
+                "invalid_parameter",
+                f"query_string: refers to log group {match.group(1)}, which is not on the allowlist",
             )
 
 
