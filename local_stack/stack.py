@@ -94,6 +94,7 @@ class LocalStack:
         self.kms_key_arn = ""
         self.registry_secret_arn = ""
         self.host_keys: dict[str, dict[str, str]] = {}  # component -> its IAM user's keys in the host account
+        self.long_lived_secrets: list[str] = []  # aksk secrets as registered (tests check they never leak)
 
     # -- addresses -------------------------------------------------------------
     @property
@@ -313,6 +314,7 @@ class LocalStack:
         else:
             iam.create_user(UserName="agentcore-reader")
             key = iam.create_access_key(UserName="agentcore-reader")["AccessKey"]
+            self.long_lived_secrets.append(key["SecretAccessKey"])
             request = RegisterAccount.model_validate(
                 {
                     "account_id": account_id,
