@@ -11,9 +11,18 @@ still enforced on the normalized value.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, StrictBool, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -90,5 +99,102 @@ AccountIdParam = Annotated[
     Field(
         pattern=r"^\d{12}$",
         description="12-digit AWS account id to act in (see list_accounts); omit for the configured default account",
+    ),
+]
+
+
+# --- Cost Explorer shapes ---------------------------------------------------------------------------------------
+# Field names are the API's own (PascalCase), so an Expression copied from the AWS documentation just works.
+
+CostDimension = Literal[
+    "AZ", "INSTANCE_TYPE", "LINKED_ACCOUNT", "PAYER_ACCOUNT", "LINKED_ACCOUNT_NAME", "OPERATION", "PURCHASE_TYPE",
+    "REGION", "SERVICE", "SERVICE_CODE", "USAGE_TYPE", "USAGE_TYPE_GROUP", "RECORD_TYPE", "OPERATING_SYSTEM",
+    "TENANCY", "SCOPE", "PLATFORM", "SUBSCRIPTION_ID", "LEGAL_ENTITY_NAME", "DEPLOYMENT_OPTION", "DATABASE_ENGINE",
+    "CACHE_ENGINE", "INSTANCE_TYPE_FAMILY", "BILLING_ENTITY", "RESERVATION_ID", "RESOURCE_ID", "RIGHTSIZING_TYPE",
+    "SAVINGS_PLANS_TYPE", "SAVINGS_PLAN_ARN", "PAYMENT_OPTION", "AGREEMENT_END_DATE_TIME_AFTER",
+    "AGREEMENT_END_DATE_TIME_BEFORE", "INVOICING_ENTITY", "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+    "ANOMALY_TOTAL_IMPACT_PERCENTAGE", "PRODUCT_ATTRIBUTE",
+]  # fmt: skip
+MatchOption = Literal[
+    "EQUALS", "ABSENT", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CASE_SENSITIVE", "CASE_INSENSITIVE",
+    "GREATER_THAN_OR_EQUAL",
+]  # fmt: skip
+_CE_STRICT = ConfigDict(extra="forbid")
+
+
+class DimensionValues(BaseModel):
+    """``Dimensions`` of a Cost Explorer Expression: a dimension and the values it must have."""
+
+    model_config = _CE_STRICT
+    Key: CostDimension
+    Values: list[str] = Field(min_length=1, max_length=1000)
+    MatchOptions: list[MatchOption] | None = None
+
+
+class TagValues(BaseModel):
+    """``Tags`` of a Cost Explorer Expression: a cost allocation tag key and its values."""
+
+    model_config = _CE_STRICT
+    Key: str = Field(min_length=1, max_length=1024)
+    Values: list[str] | None = None
+    MatchOptions: list[MatchOption] | None = None
+
+
+class CostCategoryValues(BaseModel):
+    """``CostCategories`` of a Cost Explorer Expression: a cost category name and its values."""
+
+    model_config = _CE_STRICT
+    Key: str = Field(min_length=1, max_length=50)
+    Values: list[str] | None = None
+    MatchOptions: list[MatchOption] | None = None
+
+
+class CostExpression(BaseModel):
+    """A Cost Explorer ``Expression`` filter: exactly one of And, Or, Not, Dimensions, Tags, CostCategories.
+
+    Example: ``{"And": [{"Dimensions": {"Key": "SERVICE", "Values": ["AWS Lambda"]}},
+    {"Not": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}}}]}``
+    """
+
+    model_config = _CE_STRICT
+    And: list[CostExpression] | None = Field(default=None, min_length=2)
+    Or: list[CostExpression] | None = Field(default=None, min_length=2)
+    Not: CostExpression | None = None
+    Dimensions: DimensionValues | None = None
+    Tags: TagValues | None = None
+    CostCategories: CostCategoryValues | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CostExpression:
+        present = [name for name in _EXPRESSION_KEYS if getattr(self, name) is not None]
+        if len(present) != 1:
+            raise ValueError(f"an Expression needs exactly one of {', '.join(_EXPRESSION_KEYS)}")
+        return self
+
+    def to_api(self) -> dict[str, Any]:
+        """The boto3 ``Filter``/``Expression`` value."""
+        return self.model_dump(exclude_none=True)
+
+
+_EXPRESSION_KEYS = ("And", "Or", "Not", "Dimensions", "Tags", "CostCategories")
+
+
+class CostGroupBy(BaseModel):
+    """One Cost Explorer ``GroupDefinition``: group results by a dimension, a tag key or a cost category."""
+
+    model_config = _CE_STRICT
+    Type: Literal["DIMENSION", "TAG", "COST_CATEGORY"]
+    Key: str = Field(min_length=1, max_length=1024, description="e.g. SERVICE, REGION, LINKED_ACCOUNT or a tag key")
+
+    def to_api(self) -> dict[str, str]:
+        """The boto3 ``GroupDefinition`` value."""
+        return {"Type": self.Type, "Key": self.Key}
+
+
+CostFilterParam = Annotated[  # type: ignore[valid-type]  # a runtime alias built by lenient_object
+    lenient_object(CostExpression) | None,
+    Field(
+        description='Cost Explorer Expression filter (object or JSON string), e.g. {"Dimensions": {"Key": "SERVICE", '
+        '"Values": ["AWS Lambda"]}}; combine with And/Or/Not; default: no filter'
     ),
 ]

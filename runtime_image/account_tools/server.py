@@ -25,7 +25,16 @@ from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
 from account_tools.observability import ToolMetrics, configure_logging
 from account_tools.settings import RuntimeSettings
-from account_tools.tools import ToolRuntime, accounts, identity, logs_insights
+from account_tools.tools import (
+    ToolRuntime,
+    accounts,
+    cloudtrail,
+    cloudtrail_lake,
+    commitments,
+    cost_explorer,
+    identity,
+    logs_insights,
+)
 from account_tools.vendor_client import VendorClient
 
 INSTRUCTIONS = (
@@ -85,7 +94,7 @@ def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = No
 def build_server(rt: ToolRuntime) -> AccountToolsServer:
     """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
-    for group in (accounts, identity, logs_insights):
+    for group in (accounts, identity, logs_insights, cost_explorer, commitments, cloudtrail, cloudtrail_lake):
         group.register(server, rt)
 
     @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]

@@ -1,0 +1,114 @@
+# mypy: disable-error-code="valid-type"
+# Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
+"""CloudTrail event history: ``lookup_events`` (management events of the last 90 days)."""
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from pydantic import Field
+
+from account_tools.errors import ToolFailure
+from account_tools.params import AccountIdParam, LenientBool, lenient_int
+from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.tools.logs_insights import parse_time
+
+SCOPE = "cloudtrail"
+LookupAttributeKey = Literal[
+    "EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"
+]  # fmt: skip
+# Fields of the full CloudTrail record worth showing by default (the whole record with include_raw_event).
+_RECORD_FIELDS = ("awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage", "eventType")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _event(raw: dict[str, Any], *, include_raw: bool) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "event_id": raw.get("EventId"),
+        "event_name": raw.get("EventName"),
+        "event_time": _iso(raw.get("EventTime")),
+        "event_source": raw.get("EventSource"),
+        "username": raw.get("Username"),
+        "read_only": raw.get("ReadOnly") == "true",
+        "access_key_id": raw.get("AccessKeyId"),
+        "resources": [{"type": r.get("ResourceType"), "name": r.get("ResourceName")} for r in raw.get("Resources", [])],
+    }
+    try:
+        record = json.loads(raw.get("CloudTrailEvent") or "{}")
+    except ValueError:
+        record = {}
+    if isinstance(record, dict):
+        identity = record.get("userIdentity") or {}
+        if identity.get("arn"):
+            event["principal_arn"] = identity["arn"]
+        event.update({name: record[name] for name in _RECORD_FIELDS if record.get(name) is not None})
+        if include_raw:
+            event["cloudtrail_event"] = record
+    return event
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add ``lookup_events``."""
+
+    @server.tool(name="lookup_events")
+    @structured_errors(rt, "lookup_events")
+    async def lookup_events(
+        attribute_key: Annotated[
+            LookupAttributeKey | None,
+            Field(description="attribute to filter on (one of the 8 LookupEvents keys); needs attribute_value"),
+        ] = None,
+        attribute_value: Annotated[
+            str | None,
+            Field(min_length=1, max_length=2000, description="exact value of attribute_key, e.g. ConsoleLogin"),
+        ] = None,
+        start_time: Annotated[
+            str | None, Field(description="ISO-8601 start (inclusive), e.g. 2026-05-01T00:00:00Z; default 90 days ago")
+        ] = None,
+        end_time: Annotated[str | None, Field(description="ISO-8601 end (inclusive); default now")] = None,
+        max_results: Annotated[lenient_int(ge=1, le=50), Field(description="events per page, 1-50, default 20")] = 20,
+        next_token: Annotated[
+            str | None, Field(description="next_token of a previous answer with the same arguments")
+        ] = None,
+        include_raw_event: Annotated[
+            LenientBool, Field(description="add each full CloudTrail record as cloudtrail_event, default false")
+        ] = False,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Look up CloudTrail management events (last 90 days) in a target AWS account, newest first.
+
+        Answers "who did what, when": filter by one attribute (e.g. EventName, Username,
+        ResourceName) and a time range. Each event has its name, time, user, source,
+        resources, source IP and error code if it failed. Pages with next_token.
+
+        Example: lookup_events(attribute_key="EventName", attribute_value="ConsoleLogin",
+        start_time="2026-05-01T00:00:00Z", max_results=10, target_account_id="222222222222")
+        """
+        if (attribute_key is None) != (attribute_value is None):
+            missing = "attribute_value" if attribute_value is None else "attribute_key"
+            raise ToolFailure("invalid_parameter", f"{missing}: attribute_key and attribute_value go together")
+        params: dict[str, Any] = {"MaxResults": max_results}
+        if attribute_key is not None:
+            params["LookupAttributes"] = [{"AttributeKey": attribute_key, "AttributeValue": attribute_value}]
+        start = parse_time("start_time", start_time, datetime.min) if start_time else None
+        end = parse_time("end_time", end_time, datetime.min) if end_time else None
+        if start is not None and end is not None and start > end:
+            raise ToolFailure("invalid_parameter", "start_time: must not be after end_time")
+        if start is not None:
+            params["StartTime"] = start
+        if end is not None:
+            params["EndTime"] = end
+        if next_token:
+            params["NextToken"] = next_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("cloudtrail", "lookup_events", account_id=account, scope=SCOPE, **params)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "events": [_event(e, include_raw=include_raw_event is True) for e in response.get("Events", [])],
+        }
+        if response.get("NextToken"):
+            result["next_token"] = response["NextToken"]
+        return result

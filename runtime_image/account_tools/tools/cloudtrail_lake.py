@@ -1,0 +1,273 @@
+# mypy: disable-error-code="valid-type"
+# Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
+"""CloudTrail Lake: SQL queries over event data stores of the target account.
+
+``lake_query`` first lists the target account's event data stores and refuses a
+query whose FROM (or JOIN) names any other store (``not_found``), before
+``StartQuery``. It then waits for the query without blocking the event loop, for
+at most ``wait_seconds``; a query still running returns its id, which
+``get_query_status`` and ``get_query_results`` resume.
+"""
+
+import re
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+import anyio
+from mcp.server import MCPServer
+from pydantic import Field
+
+from account_tools.errors import ToolFailure
+from account_tools.params import AccountIdParam, lenient_int
+from account_tools.tools import ToolRuntime, structured_errors
+
+SCOPE = "cloudtrail_lake"
+POLL_INITIAL_S = 0.5
+POLL_MAX_S = 2.0
+DEFAULT_WAIT_S = 20
+MAX_WAIT_S = 60
+DEFAULT_ROWS = 100
+MAX_STORE_PAGES = 20
+_TERMINAL = {"FINISHED", "FAILED", "CANCELLED", "TIMED_OUT"}
+_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z0-9:/_.\-]+)", re.IGNORECASE)
+_QUERY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+
+QueryIdParam = Annotated[str, Field(description="query_id returned by lake_query")]
+MaxRowsParam = Annotated[
+    lenient_int(ge=1, le=1000), Field(description=f"rows per page, 1-1000, default {DEFAULT_ROWS}")
+]
+WaitParam = Annotated[
+    lenient_int(ge=0, le=MAX_WAIT_S),
+    Field(description=f"seconds to wait for the query to finish, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
+]
+
+
+def query_sources(statement: str) -> list[str]:
+    """The event data stores (IDs or ARNs) a statement reads, from its FROM and JOIN clauses."""
+    return [match.group(1) for match in _SOURCE.finditer(statement)]
+
+
+def _store_id(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else (None if value is None else str(value))
+
+
+def _rows(raw: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [{k: v for column in row for k, v in column.items()} for row in raw]
+
+
+_STATISTICS = {
+    "EventsMatched": "events_matched",
+    "EventsScanned": "events_scanned",
+    "BytesScanned": "bytes_scanned",
+    "ExecutionTimeInMillis": "execution_time_ms",
+    "ResultsCount": "results_count",
+    "TotalResultsCount": "total_results_count",
+}
+
+
+def _statistics(raw: dict[str, Any]) -> dict[str, Any]:
+    return {name: raw[key] for key, name in _STATISTICS.items() if key in raw}
+
+
+def _check_query_id(query_id: str) -> None:
+    if not _QUERY_ID.match(query_id):
+        raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from lake_query")
+
+
+async def _list_stores(rt: ToolRuntime, account: str) -> list[dict[str, Any]]:
+    stores: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(MAX_STORE_PAGES):
+        params: dict[str, Any] = {"NextToken": token} if token else {}
+        response = await rt.clients.call(
+            "cloudtrail", "list_event_data_stores", account_id=account, scope=SCOPE, **params
+        )
+        stores.extend(response.get("EventDataStores", []))
+        token = response.get("NextToken")
+        if not token:
+            break
+    return stores
+
+
+async def _status(rt: ToolRuntime, account: str, query_id: str) -> dict[str, Any]:
+    return await rt.clients.call("cloudtrail", "describe_query", account_id=account, scope=SCOPE, QueryId=query_id)
+
+
+async def _results(
+    rt: ToolRuntime, account: str, query_id: str, max_rows: int, next_token: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"QueryId": query_id, "MaxQueryResults": max_rows}
+    if next_token:
+        params["NextToken"] = next_token
+    response = await rt.clients.call("cloudtrail", "get_query_results", account_id=account, scope=SCOPE, **params)
+    result: dict[str, Any] = {
+        "target_account_id": account,
+        "query_id": query_id,
+        "status": response.get("QueryStatus"),
+        "rows": _rows(response.get("QueryResultRows", [])),
+        "statistics": _statistics(response.get("QueryStatistics", {})),
+    }
+    if response.get("ErrorMessage"):
+        result["error_message"] = response["ErrorMessage"]
+    if response.get("NextToken"):
+        result["next_token"] = response["NextToken"]
+    return result
+
+
+def _describe(account: str, response: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "target_account_id": account,
+        "query_id": response.get("QueryId"),
+        "status": response.get("QueryStatus"),
+        "query_statement": response.get("QueryString"),
+        "statistics": _statistics(response.get("QueryStatistics", {})),
+    }
+    if response.get("ErrorMessage"):
+        result["error_message"] = response["ErrorMessage"]
+    return result
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add ``list_event_data_stores``, ``lake_query``, ``get_query_status`` and ``get_query_results``."""
+
+    @server.tool(name="list_event_data_stores")
+    @structured_errors(rt, "list_event_data_stores")
+    async def list_event_data_stores(
+        max_results: Annotated[
+            lenient_int(ge=1, le=1000), Field(description="stores per page, 1-1000, default 100")
+        ] = 100,
+        next_token: Annotated[str | None, Field(description="next_token of a previous answer")] = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """List the CloudTrail Lake event data stores of a target account.
+
+        Use the event_data_store_id in the FROM clause of lake_query.
+
+        Example: list_event_data_stores(target_account_id="222222222222")
+        """
+        params: dict[str, Any] = {"MaxResults": max_results}
+        if next_token:
+            params["NextToken"] = next_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call(
+            "cloudtrail", "list_event_data_stores", account_id=account, scope=SCOPE, **params
+        )
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "event_data_stores": [
+                {
+                    "event_data_store_id": _store_id(s.get("EventDataStoreArn", "")),
+                    "arn": s.get("EventDataStoreArn"),
+                    "name": s.get("Name"),
+                    "status": s.get("Status"),
+                    "multi_region": s.get("MultiRegionEnabled"),
+                    "organization": s.get("OrganizationEnabled"),
+                    "retention_days": s.get("RetentionPeriod"),
+                    "created": _iso(s.get("CreatedTimestamp")),
+                }
+                for s in response.get("EventDataStores", [])
+            ],
+        }
+        if response.get("NextToken"):
+            result["next_token"] = response["NextToken"]
+        return result
+
+    @server.tool(name="lake_query")
+    @structured_errors(rt, "lake_query")
+    async def lake_query(
+        query_statement: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=10000,
+                description="CloudTrail Lake SQL; FROM must name an event data store id of the target account, "
+                "e.g. SELECT eventName, userIdentity.arn FROM <event_data_store_id> WHERE eventName = 'ConsoleLogin'",
+            ),
+        ],
+        wait_seconds: WaitParam = DEFAULT_WAIT_S,
+        max_results: MaxRowsParam = DEFAULT_ROWS,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Run a CloudTrail Lake SQL query in a target account and return its first page of rows.
+
+        Call list_event_data_stores first for the event data store id to put in FROM;
+        stores of other accounts are refused. If the query is still running after
+        wait_seconds, the answer has the query_id and status: resume with
+        get_query_status / get_query_results.
+
+        Example: lake_query(query_statement="SELECT eventName, eventTime FROM
+        0f1e2d3c-... WHERE eventName = 'ConsoleLogin' LIMIT 10", target_account_id="222222222222")
+        """
+        sources = query_sources(query_statement)
+        if not sources:
+            raise ToolFailure(
+                "invalid_parameter",
+                "query_statement: must read FROM an event data store id (see list_event_data_stores)",
+            )
+        account = rt.account(target_account_id)
+        stores = await _list_stores(rt, account)
+        known = {s["EventDataStoreArn"] for s in stores} | {_store_id(s["EventDataStoreArn"]) for s in stores}
+        foreign = [source for source in sources if source not in known]
+        if foreign:
+            raise ToolFailure(
+                "not_found",
+                f"query_statement: event data store {', '.join(foreign)} is not in account {account}; "
+                "call list_event_data_stores for the ids this account has",
+            )
+        started = await rt.clients.call(
+            "cloudtrail", "start_query", account_id=account, scope=SCOPE, QueryStatement=query_statement
+        )
+        query_id = started["QueryId"]
+        deadline = time.monotonic() + wait_seconds
+        interval = POLL_INITIAL_S
+        while True:
+            status = await _status(rt, account, query_id)
+            if status.get("QueryStatus") in _TERMINAL or time.monotonic() + interval > deadline:
+                break
+            await anyio.sleep(interval)
+            interval = min(interval * 2, POLL_MAX_S)
+        if status.get("QueryStatus") != "FINISHED":
+            result = _describe(account, status)
+            if status.get("QueryStatus") not in _TERMINAL:
+                result["message"] = "the query is still running: call get_query_results with this query_id"
+            return result
+        return await _results(rt, account, query_id, max_results, None)
+
+    @server.tool(name="get_query_status")
+    @structured_errors(rt, "get_query_status")
+    async def get_query_status(query_id: QueryIdParam, target_account_id: AccountIdParam = None) -> dict[str, Any]:
+        """Status and statistics of a CloudTrail Lake query started by lake_query.
+
+        Status is QUEUED, RUNNING, FINISHED, FAILED, CANCELLED or TIMED_OUT; FAILED has
+        an error_message. Use the same target_account_id as the query.
+
+        Example: get_query_status(query_id="<query_id>", target_account_id="222222222222")
+        """
+        _check_query_id(query_id)
+        account = rt.account(target_account_id)
+        return _describe(account, await _status(rt, account, query_id))
+
+    @server.tool(name="get_query_results")
+    @structured_errors(rt, "get_query_results")
+    async def get_query_results(
+        query_id: QueryIdParam,
+        max_results: MaxRowsParam = DEFAULT_ROWS,
+        next_token: Annotated[
+            str | None, Field(description="next_token of a previous get_query_results answer")
+        ] = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Rows of a CloudTrail Lake query started by lake_query, one object per row.
+
+        Use the same target_account_id as the query. Pages with next_token.
+
+        Example: get_query_results(query_id="<query_id>", max_results=50, target_account_id="222222222222")
+        """
+        _check_query_id(query_id)
+        account = rt.account(target_account_id)
+        return await _results(rt, account, query_id, max_results, next_token)

@@ -1,0 +1,270 @@
+# mypy: disable-error-code="valid-type"
+# Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
+"""Savings Plans and Reserved Instances: coverage and utilization (Cost Explorer).
+
+Same date rules as ``cost_explorer``: ``YYYY-MM-DD``, ``end_date`` exclusive,
+validated before any AWS call. Amounts and percentages come back as numbers.
+"""
+
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from pydantic import Field
+
+from account_tools.params import AccountIdParam, CostFilterParam, LenientBool, lenient_int, lenient_list
+from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.tools.cost_explorer import amount, period_param, time_period
+
+SCOPE = "commitments"
+SavingsPlansGroupKey = Literal["SERVICE", "REGION", "INSTANCE_FAMILY"]
+ReservationGroupKey = Literal[
+    "AZ", "CACHE_ENGINE", "DATABASE_ENGINE", "DEPLOYMENT_OPTION", "INSTANCE_TYPE", "INVOICING_ENTITY",
+    "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY",
+]  # fmt: skip
+
+StartDate = Annotated[
+    str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
+]
+EndDate = Annotated[str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")]
+OptionalGranularity = Annotated[
+    Literal["DAILY", "MONTHLY"] | None,
+    Field(description="DAILY or MONTHLY rows; default: only the total for the whole period"),
+]
+PageToken = Annotated[str | None, Field(description="next_page_token of a previous answer with the same arguments")]
+
+
+_NOT_NUMBERS = ("TimePeriod", "Attributes", "Groups", "Key", "Value")
+
+
+def _flatten(raw: dict[str, Any]) -> dict[str, float]:
+    """A coverage or utilization object (nested sections of number strings) as one flat snake_case dict.
+
+    e.g. ``{"Utilization": {"UtilizationPercentage": "93.50"}}`` -> ``{"utilization_percentage": 93.5}``.
+    """
+    flat: dict[str, float] = {}
+    for key, value in raw.items():
+        if key in _NOT_NUMBERS or isinstance(value, list):
+            continue
+        if isinstance(value, dict):
+            flat.update(_flatten(value))
+        else:
+            flat[_snake(key)] = amount(value)
+    return flat
+
+
+def _snake(name: str) -> str:
+    """``OnDemandCostOfRIHoursUsed`` -> ``on_demand_cost_of_ri_hours_used``."""
+    out = []
+    for i, ch in enumerate(name):
+        boundary = i and ch.isupper() and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
+        if boundary:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _group_by(keys: list[str] | None) -> list[dict[str, str]]:
+    return [{"Type": "DIMENSION", "Key": key} for key in keys or []]
+
+
+def _base(
+    start_date: str | None, end_date: str | None, granularity: str | None, filter: Any, group_keys: list[str] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    start, end = time_period(start_date, end_date)
+    params: dict[str, Any] = {"TimePeriod": period_param(start, end)}
+    if granularity:
+        params["Granularity"] = granularity
+    if group_keys:
+        params["GroupBy"] = _group_by(group_keys)
+    if filter is not None:
+        params["Filter"] = filter.to_api()
+    return params, {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add the Savings Plans and Reserved Instance coverage and utilization tools."""
+
+    @server.tool(name="get_savings_plans_coverage")
+    @structured_errors(rt, "get_savings_plans_coverage")
+    async def get_savings_plans_coverage(
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        granularity: Annotated[
+            Literal["DAILY", "MONTHLY"], Field(description="bucket size, default MONTHLY")
+        ] = "MONTHLY",
+        group_by: Annotated[
+            lenient_list(SavingsPlansGroupKey, min_length=1, max_length=3) | None,
+            Field(description='dimension keys to group by, e.g. ["SERVICE"]; default: no grouping'),
+        ] = None,
+        filter: CostFilterParam = None,
+        max_results: Annotated[
+            lenient_int(ge=1, le=1000) | None, Field(description="rows per page, 1-1000, default: the API's")
+        ] = None,
+        next_page_token: PageToken = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """How much of a target account's eligible spend Savings Plans covered, per period.
+
+        Each row has the period, its group attributes, coverage_percentage, the spend
+        covered by Savings Plans, the On-Demand cost and the total cost.
+
+        Example: get_savings_plans_coverage(start_date="2026-04-01", end_date="2026-05-01",
+        group_by=["SERVICE"], target_account_id="222222222222")
+        """
+        params, period = _base(start_date, end_date, granularity, filter, group_by)
+        if max_results is not None:
+            params["MaxResults"] = max_results
+        if next_page_token:
+            params["NextToken"] = next_page_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_savings_plans_coverage", account_id=account, scope=SCOPE, **params)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "time_period": period,
+            "rows": [
+                {
+                    "start": c["TimePeriod"]["Start"],
+                    "end": c["TimePeriod"]["End"],
+                    "attributes": c.get("Attributes", {}),
+                    **_flatten(c.get("Coverage", {})),
+                }
+                for c in response.get("SavingsPlansCoverages", [])
+            ],
+        }
+        if response.get("NextToken"):
+            result["next_page_token"] = response["NextToken"]
+        return result
+
+    @server.tool(name="get_savings_plans_utilization")
+    @structured_errors(rt, "get_savings_plans_utilization")
+    async def get_savings_plans_utilization(
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        granularity: OptionalGranularity = None,
+        filter: CostFilterParam = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """How well a target account used its Savings Plans commitment, and what it saved.
+
+        Returns the total for the period (utilization_percentage, total/used/unused
+        commitment, net savings, On-Demand equivalent) and, with a granularity, one row per period.
+
+        Example: get_savings_plans_utilization(start_date="2026-04-01", end_date="2026-05-01",
+        granularity="MONTHLY", target_account_id="222222222222")
+        """
+        params, period = _base(start_date, end_date, granularity, filter, None)
+        account = rt.account(target_account_id)
+        response = await rt.clients.call(
+            "ce", "get_savings_plans_utilization", account_id=account, scope=SCOPE, **params
+        )
+        return {
+            "target_account_id": account,
+            "time_period": period,
+            "total": _flatten(response.get("Total", {})),
+            "rows": [
+                {"start": u["TimePeriod"]["Start"], "end": u["TimePeriod"]["End"], **_flatten(u)}
+                for u in response.get("SavingsPlansUtilizationsByTime", [])
+            ],
+        }
+
+    @server.tool(name="get_reservation_coverage")
+    @structured_errors(rt, "get_reservation_coverage")
+    async def get_reservation_coverage(
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        granularity: OptionalGranularity = None,
+        group_by: Annotated[
+            lenient_list(ReservationGroupKey, min_length=1, max_length=2) | None,
+            Field(description='dimension keys to group by, e.g. ["INSTANCE_TYPE"]; default: no grouping'),
+        ] = None,
+        filter: CostFilterParam = None,
+        next_page_token: PageToken = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """How many of a target account's running instance hours Reserved Instances covered.
+
+        Returns the total (coverage_hours_percentage, reserved/on-demand/total running
+        hours, cost) and one row per period, with groups when group_by is set.
+
+        Example: get_reservation_coverage(granularity="MONTHLY", group_by=["INSTANCE_TYPE"],
+        target_account_id="222222222222")
+        """
+        params, period = _base(start_date, end_date, granularity, filter, group_by)
+        if next_page_token:
+            params["NextPageToken"] = next_page_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_reservation_coverage", account_id=account, scope=SCOPE, **params)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "time_period": period,
+            "total": _flatten(response.get("Total", {})),
+            "rows": [
+                {
+                    "start": c["TimePeriod"]["Start"],
+                    "end": c["TimePeriod"]["End"],
+                    "total": _flatten(c.get("Total", {})),
+                    "groups": [
+                        {"attributes": g.get("Attributes", {}), **_flatten(g.get("Coverage", {}))}
+                        for g in c.get("Groups", [])
+                    ],
+                }
+                for c in response.get("CoveragesByTime", [])
+            ],
+        }
+        if response.get("NextPageToken"):
+            result["next_page_token"] = response["NextPageToken"]
+        return result
+
+    @server.tool(name="get_reservation_utilization")
+    @structured_errors(rt, "get_reservation_utilization")
+    async def get_reservation_utilization(
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        granularity: OptionalGranularity = None,
+        group_by_subscription: Annotated[
+            LenientBool, Field(description="one group per reservation (SUBSCRIPTION_ID), default false")
+        ] = False,
+        filter: CostFilterParam = None,
+        next_page_token: PageToken = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """How well a target account used its Reserved Instances, and what they saved.
+
+        Returns the total (utilization_percentage, purchased/used/unused hours, net RI
+        savings, amortized fees) and one row per period; group_by_subscription adds one
+        group per reservation with its attributes (account, instance type, region).
+
+        Example: get_reservation_utilization(granularity="MONTHLY", group_by_subscription=true,
+        target_account_id="222222222222")
+        """
+        params, period = _base(
+            start_date, end_date, granularity, filter, ["SUBSCRIPTION_ID"] if group_by_subscription else None
+        )
+        if next_page_token:
+            params["NextPageToken"] = next_page_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_reservation_utilization", account_id=account, scope=SCOPE, **params)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "time_period": period,
+            "total": _flatten(response.get("Total", {})),
+            "rows": [
+                {
+                    "start": u["TimePeriod"]["Start"],
+                    "end": u["TimePeriod"]["End"],
+                    "total": _flatten(u.get("Total", {})),
+                    "groups": [
+                        {
+                            "subscription_id": g.get("Value"),
+                            "attributes": g.get("Attributes", {}),
+                            **_flatten(g.get("Utilization", {})),
+                        }
+                        for g in u.get("Groups", [])
+                    ],
+                }
+                for u in response.get("UtilizationsByTime", [])
+            ],
+        }
+        if response.get("NextPageToken"):
+            result["next_page_token"] = response["NextPageToken"]
+        return result

@@ -1,0 +1,323 @@
+# mypy: disable-error-code="valid-type"
+# Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
+"""Cost Explorer: cost and usage, cost forecast and dimension values.
+
+Dates are ISO ``YYYY-MM-DD`` (UTC), ``end_date`` exclusive, as the API takes them;
+everything is validated before any AWS call. Amounts come back as numbers with
+their unit. The helpers here (periods, amounts) are shared with ``commitments``.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from pydantic import Field
+
+from account_tools.errors import ToolFailure
+from account_tools.params import (
+    AccountIdParam,
+    CostDimension,
+    CostFilterParam,
+    CostGroupBy,
+    lenient_int,
+    lenient_list,
+)
+from account_tools.tools import ToolRuntime, structured_errors
+
+SCOPE = "cost_explorer"
+DEFAULT_LOOKBACK_DAYS = 30
+DEFAULT_FORECAST_DAYS = 30
+MAX_HOURLY_DAYS = 14
+CostMetric = Literal[
+    "UnblendedCost",
+    "AmortizedCost",
+    "BlendedCost",
+    "NetUnblendedCost",
+    "NetAmortizedCost",
+    "UsageQuantity",
+    "NormalizedUsageAmount",
+]
+ForecastMetric = Literal[
+    "UNBLENDED_COST", "AMORTIZED_COST", "BLENDED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST",
+    "USAGE_QUANTITY", "NORMALIZED_USAGE_AMOUNT",
+]  # fmt: skip
+_DATE_HELP = "expected a date YYYY-MM-DD such as 2026-05-01"
+
+
+def today() -> date:
+    """The current UTC date (Cost Explorer's calendar)."""
+    return datetime.now(UTC).date()
+
+
+def parse_date(field: str, value: str | None, default: date) -> date:
+    """Parse ``YYYY-MM-DD``.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming ``field``.
+    """
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ToolFailure("invalid_parameter", f"{field}: {_DATE_HELP}") from None
+
+
+def time_period(
+    start_date: str | None, end_date: str | None, *, default_days: int = DEFAULT_LOOKBACK_DAYS, future: bool = False
+) -> tuple[date, date]:
+    """The validated ``[start, end)`` period; defaults to the ``default_days`` before today (or after, ``future``).
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` for a malformed date or ``end_date`` not after ``start_date``.
+    """
+    if future:
+        start = parse_date("start_date", start_date, today())
+        end = parse_date("end_date", end_date, start + timedelta(days=default_days))
+    else:
+        end = parse_date("end_date", end_date, today())
+        start = parse_date("start_date", start_date, end - timedelta(days=default_days))
+    if start >= end:
+        raise ToolFailure("invalid_parameter", "end_date: must be after start_date (end_date is exclusive)")
+    return start, end
+
+
+def period_param(start: date, end: date, granularity: str | None = None) -> dict[str, str]:
+    """The API's ``TimePeriod``; HOURLY takes timestamps."""
+    if granularity == "HOURLY":
+        return {"Start": f"{start.isoformat()}T00:00:00Z", "End": f"{end.isoformat()}T00:00:00Z"}
+    return {"Start": start.isoformat(), "End": end.isoformat()}
+
+
+def amount(value: Any) -> float:
+    """A Cost Explorer amount or percentage string as a number (0.0 when absent)."""
+    try:
+        return round(float(value), 6)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _metrics(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: {"amount": amount(m.get("Amount")), "unit": m.get("Unit")} for name, m in raw.items()}
+
+
+def _group_by(group_by: list[CostGroupBy] | None) -> list[dict[str, str]]:
+    return [g.to_api() for g in group_by or []]
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add ``get_cost_and_usage``, ``get_cost_forecast`` and ``get_dimension_values``."""
+
+    @server.tool(name="get_cost_and_usage")
+    @structured_errors(rt, "get_cost_and_usage")
+    async def get_cost_and_usage(
+        start_date: Annotated[
+            str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
+        ] = None,
+        end_date: Annotated[
+            str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")
+        ] = None,
+        granularity: Annotated[
+            Literal["DAILY", "MONTHLY", "HOURLY"],
+            Field(description=f"bucket size, default MONTHLY; HOURLY covers at most {MAX_HOURLY_DAYS} days"),
+        ] = "MONTHLY",
+        metrics: Annotated[
+            lenient_list(CostMetric, min_length=1, max_length=7) | None,
+            Field(description='metrics to return, 1-7 of the listed names, default ["UnblendedCost"]'),
+        ] = None,
+        group_by: Annotated[
+            lenient_list(CostGroupBy, min_length=1, max_length=2) | None,
+            Field(
+                description='up to 2 groupings, e.g. [{"Type": "DIMENSION", "Key": "SERVICE"}, '
+                '{"Type": "TAG", "Key": "team"}]; default: totals only'
+            ),
+        ] = None,
+        filter: CostFilterParam = None,
+        next_page_token: Annotated[
+            str | None, Field(description="next_page_token of a previous answer with the same arguments")
+        ] = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Cost and usage of a target AWS account from Cost Explorer, per day, month or hour.
+
+        Answers "what did we spend, on what, when": one row per period (and per group
+        when group_by is set), each metric as {amount, unit}, plus totals per metric.
+        Filter with a Cost Explorer Expression. Pages with next_page_token.
+
+        Example: get_cost_and_usage(start_date="2026-04-01", end_date="2026-05-01",
+        granularity="DAILY", group_by=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+        target_account_id="222222222222")
+        """
+        start, end = time_period(start_date, end_date)
+        if granularity == "HOURLY" and (end - start).days > MAX_HOURLY_DAYS:
+            raise ToolFailure(
+                "invalid_parameter", f"end_date: HOURLY granularity covers at most {MAX_HOURLY_DAYS} days"
+            )
+        names = list(dict.fromkeys(metrics or ["UnblendedCost"]))
+        params: dict[str, Any] = {
+            "TimePeriod": period_param(start, end, granularity),
+            "Granularity": granularity,
+            "Metrics": names,
+        }
+        if group_by:
+            params["GroupBy"] = _group_by(group_by)
+        if filter is not None:
+            params["Filter"] = filter.to_api()
+        if next_page_token:
+            params["NextPageToken"] = next_page_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
+        rows: list[dict[str, Any]] = []
+        totals: dict[str, dict[str, Any]] = {}
+        for period in response.get("ResultsByTime", []):
+            base = {
+                "start": period["TimePeriod"]["Start"],
+                "end": period["TimePeriod"]["End"],
+                "estimated": bool(period.get("Estimated", False)),
+            }
+            entries = (
+                [(g.get("Keys", []), g.get("Metrics", {})) for g in period.get("Groups", [])]
+                if group_by
+                else [(None, period.get("Total", {}))]
+            )
+            for keys, raw in entries:
+                values = _metrics(raw)
+                row = {**base, "metrics": values}
+                if keys is not None:
+                    row["keys"] = keys
+                rows.append(row)
+                for name, value in values.items():
+                    total = totals.setdefault(name, {"amount": 0.0, "unit": value["unit"]})
+                    total["amount"] = round(total["amount"] + value["amount"], 6)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "time_period": {"start": start.isoformat(), "end": end.isoformat()},
+            "granularity": granularity,
+            "group_by": [f"{g.Type}:{g.Key}" for g in group_by or []],
+            "rows": rows,
+            "totals": totals,
+        }
+        attributes = {
+            a["Value"]: a.get("Attributes", {}) for a in response.get("DimensionValueAttributes", []) if "Value" in a
+        }
+        if attributes:
+            result["dimension_value_attributes"] = attributes
+        if response.get("NextPageToken"):
+            result["next_page_token"] = response["NextPageToken"]
+        return result
+
+    @server.tool(name="get_cost_forecast")
+    @structured_errors(rt, "get_cost_forecast")
+    async def get_cost_forecast(
+        start_date: Annotated[
+            str | None, Field(description="first forecast day, YYYY-MM-DD, today or later, default today")
+        ] = None,
+        end_date: Annotated[
+            str | None, Field(description="day after the last forecast day, YYYY-MM-DD (exclusive), default start + 30")
+        ] = None,
+        metric: Annotated[ForecastMetric, Field(description="metric to forecast, default UNBLENDED_COST")] = (
+            "UNBLENDED_COST"
+        ),
+        granularity: Annotated[
+            Literal["DAILY", "MONTHLY"], Field(description="bucket size, default MONTHLY")
+        ] = "MONTHLY",
+        prediction_interval_level: Annotated[
+            lenient_int(ge=51, le=99), Field(description="confidence of the interval in percent, 51-99, default 80")
+        ] = 80,
+        filter: CostFilterParam = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Forecast a target account's cost for a future period, with a prediction interval.
+
+        Returns the forecast total and one row per day or month with mean, lower and upper
+        bound. The period must start today or later.
+
+        Example: get_cost_forecast(end_date="2026-07-01", granularity="MONTHLY",
+        target_account_id="222222222222")
+        """
+        start, end = time_period(start_date, end_date, default_days=DEFAULT_FORECAST_DAYS, future=True)
+        if start < today():
+            raise ToolFailure("invalid_parameter", f"start_date: must be today ({today().isoformat()}) or later")
+        params: dict[str, Any] = {
+            "TimePeriod": period_param(start, end),
+            "Metric": metric,
+            "Granularity": granularity,
+            "PredictionIntervalLevel": prediction_interval_level,
+        }
+        if filter is not None:
+            params["Filter"] = filter.to_api()
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_cost_forecast", account_id=account, scope=SCOPE, **params)
+        total = response.get("Total", {})
+        return {
+            "target_account_id": account,
+            "time_period": {"start": start.isoformat(), "end": end.isoformat()},
+            "metric": metric,
+            "prediction_interval_level": prediction_interval_level,
+            "total": {"amount": amount(total.get("Amount")), "unit": total.get("Unit")},
+            "rows": [
+                {
+                    "start": r["TimePeriod"]["Start"],
+                    "end": r["TimePeriod"]["End"],
+                    "mean": amount(r.get("MeanValue")),
+                    "lower_bound": amount(r.get("PredictionIntervalLowerBound")),
+                    "upper_bound": amount(r.get("PredictionIntervalUpperBound")),
+                }
+                for r in response.get("ForecastResultsByTime", [])
+            ],
+        }
+
+    @server.tool(name="get_dimension_values")
+    @structured_errors(rt, "get_dimension_values")
+    async def get_dimension_values(
+        dimension: Annotated[
+            CostDimension, Field(description="the dimension to list, e.g. SERVICE, REGION, LINKED_ACCOUNT")
+        ],
+        start_date: Annotated[
+            str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
+        ] = None,
+        end_date: Annotated[
+            str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")
+        ] = None,
+        search_string: Annotated[
+            str | None, Field(max_length=1024, description="only values containing this text; default all")
+        ] = None,
+        context: Annotated[
+            Literal["COST_AND_USAGE", "RESERVATIONS", "SAVINGS_PLANS"],
+            Field(description="which data the values come from, default COST_AND_USAGE"),
+        ] = "COST_AND_USAGE",
+        filter: CostFilterParam = None,
+        next_page_token: Annotated[
+            str | None, Field(description="next_page_token of a previous answer with the same arguments")
+        ] = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """List the values a Cost Explorer dimension had in a target account during a period.
+
+        Use it to find exact names for filters and group_by (e.g. the SERVICE names).
+
+        Example: get_dimension_values(dimension="SERVICE", search_string="Amazon",
+        target_account_id="222222222222")
+        """
+        start, end = time_period(start_date, end_date)
+        params: dict[str, Any] = {"TimePeriod": period_param(start, end), "Dimension": dimension, "Context": context}
+        if search_string:
+            params["SearchString"] = search_string
+        if filter is not None:
+            params["Filter"] = filter.to_api()
+        if next_page_token:
+            params["NextPageToken"] = next_page_token
+        account = rt.account(target_account_id)
+        response = await rt.clients.call("ce", "get_dimension_values", account_id=account, scope=SCOPE, **params)
+        result: dict[str, Any] = {
+            "target_account_id": account,
+            "dimension": dimension,
+            "values": [
+                {"value": v["Value"], **({"attributes": v["Attributes"]} if v.get("Attributes") else {})}
+                for v in response.get("DimensionValues", [])
+            ],
+            "total_size": response.get("TotalSize"),
+        }
+        if response.get("NextPageToken"):
+            result["next_page_token"] = response["NextPageToken"]
+        return result
