@@ -1,4 +1,4 @@
-"""A local endpoint compatible with the Lambda ``Invoke`` API, serving the vendor handler.
+"""A local endpoint compatible with the Lambda ``Invoke`` API, serving the vendor and admin handlers.
 
 The MCP server calls ``lambda.invoke`` exactly as in AWS; only its
 ``AWS_ENDPOINT_URL_LAMBDA`` points here. Implements
@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 FUNCTION_NAME = "credential-vendor"
+ADMIN_FUNCTION_NAME = "account-admin"
 logger = logging.getLogger("local_stack.lambda_endpoint")
 
 
@@ -44,15 +45,19 @@ class LocalLambdaContext:
         return 30_000
 
 
-def build_app(function_name: str = FUNCTION_NAME, account_id: str = "111111111111") -> Starlette:
-    """ASGI app serving one function; other names get Lambda's ResourceNotFoundException."""
-    from credential_vendor.handler import handler
+def build_app(account_id: str = "111111111111") -> Starlette:
+    """ASGI app serving the vendor and admin functions; other names get ResourceNotFoundException."""
+    from account_admin.handler import handler as admin_handler
+    from credential_vendor.handler import handler as vendor_handler
+
+    handlers = {FUNCTION_NAME: vendor_handler, ADMIN_FUNCTION_NAME: admin_handler}
 
     async def invoke(request: Request) -> Response:
-        name = request.path_params["name"].split(":")[-1]
-        if name != function_name:
+        function_name = request.path_params["name"].split(":")[-1]
+        handler = handlers.get(function_name)
+        if handler is None:
             return JSONResponse(
-                {"Type": "User", "message": f"Function not found: {name}"},
+                {"Type": "User", "message": f"Function not found: {function_name}"},
                 status_code=404,
                 headers={"x-amzn-ErrorType": "ResourceNotFoundException"},
             )
@@ -82,13 +87,12 @@ def build_app(function_name: str = FUNCTION_NAME, account_id: str = "11111111111
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m local_stack.lambda_endpoint --port N``; the vendor's settings come from the environment."""
+    """``python -m local_stack.lambda_endpoint --port N``; the functions' settings come from the environment."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--function-name", default=FUNCTION_NAME)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(build_app(args.function_name), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(build_app(), host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

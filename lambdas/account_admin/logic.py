@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from account_registry.models import AccountRecord, AccountSummary, Organization
 from account_registry.secrets import encrypt_secret
+from account_registry.settings import RegistrySettings
 from account_registry.store import RegistryStore
 
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
@@ -80,12 +82,16 @@ class AccountAdmin:
         store: Registry data access.
         kms_client: boto3 KMS client (``kms:Encrypt`` on ``key_arn``).
         key_arn: The registry's KMS key.
+        settings: Registry settings; the customer role name pattern is enforced at registration.
     """
 
-    def __init__(self, store: RegistryStore, *, kms_client: Any, key_arn: str) -> None:
+    def __init__(
+        self, store: RegistryStore, *, kms_client: Any, key_arn: str, settings: RegistrySettings | None = None
+    ) -> None:
         self._store = store
         self._kms = kms_client
         self._key_arn = key_arn
+        self._settings = settings
 
     def register_organization(self, request: RegisterOrganization) -> Organization:
         """Create an organization with a fresh ExternalId (give it to the customer for their role's trust policy)."""
@@ -97,13 +103,20 @@ class AccountAdmin:
         Raises:
             AdminError: Unknown organization or the account is already registered.
         """
-        from uuid import UUID
-
         org = self._store.get_organization(UUID(request.org_id))
         if org is None:
             raise AdminError(f"org_id: organization {request.org_id} does not exist")
         if self._store.get_account(request.account_id) is not None:
             raise AdminError(f"account_id: {request.account_id} is already registered")
+        if (
+            request.role_arn
+            and self._settings
+            and not self._settings.role_name_allowed(request.role_arn.split("/")[-1])
+        ):
+            raise AdminError(
+                f"role_arn: the role name must match {self._settings.customer_role_name_pattern!r}"
+                " (the vendor may only assume roles of that name)"
+            )
         ciphertext = None
         if request.auth_type == "aksk":
             assert request.secret_access_key is not None
@@ -126,6 +139,10 @@ class AccountAdmin:
             secret_kms_key_arn=self._key_arn if ciphertext else None,
         )
         return _summary(record)
+
+    def list_organizations(self) -> list[Organization]:
+        """Every organization with its ExternalId (operators hand it to the customer)."""
+        return self._store.list_organizations()
 
     def list_accounts(self, *, include_disabled: bool = True) -> list[AccountSummary]:
         """Every account, without secrets."""

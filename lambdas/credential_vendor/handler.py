@@ -15,11 +15,9 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from account_registry.store import DatabaseSettings, RegistryConnection
 from credential_vendor.errors import VendorError
 from credential_vendor.logic import STS_CONFIG, CredentialVendor
 from credential_vendor.models import (
@@ -32,25 +30,14 @@ from credential_vendor.models import (
 from credential_vendor.observability import logger, metrics, tracer
 from credential_vendor.settings import VendorSettings
 
-SECRET_MAX_AGE_S = 300
-
 
 @cache
 def _vendor() -> CredentialVendor:
     """Build the vendor once per execution environment (cold start)."""
     settings = VendorSettings.from_env()
-
-    def database_settings() -> DatabaseSettings:
-        secret: dict[str, Any] = parameters.get_secret(
-            settings.registry_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S
-        )
-        return DatabaseSettings.from_secret(
-            secret, database=settings.registry_db_name, ssl_mode=settings.registry_ssl_mode
-        )
-
     return CredentialVendor(
         settings=settings,
-        registry=RegistryConnection(database_settings),
+        registry=settings.connection(),
         sts_client=boto3.client("sts", config=STS_CONFIG),
         kms_client=boto3.client("kms", config=STS_CONFIG),
     )

@@ -3,6 +3,7 @@ AWS emulator (moto server, extended in local_stack/moto_ext for GetFederationTok
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -208,3 +209,37 @@ def test_register_account_validates_before_writing(admin, conn):
             )
         )
     assert RegistryStore(conn).get_account("888888888888") is None
+
+
+def test_migration_custom_resource_creates_the_schema_on_a_fresh_database(local_stack, conn, monkeypatch):
+    # Given an empty database and the migration function's environment (secret in the emulator's Secrets Manager)
+    conn.run("CREATE DATABASE fresh_registry")
+    keys = local_stack.host_keys["vendor"]
+    for name, value in {
+        "AWS_ENDPOINT_URL": local_stack.moto_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": keys["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": keys["AWS_SECRET_ACCESS_KEY"],
+        "REGISTRY_SECRET_ARN": local_stack.registry_secret_arn,
+        "REGISTRY_DB_NAME": "fresh_registry",
+        "REGISTRY_SSL": "disable",
+    }.items():
+        monkeypatch.setenv(name, value)
+    from account_registry.migrate_handler import handler
+    from local_stack.lambda_endpoint import LocalLambdaContext
+
+    context = LocalLambdaContext(function_name="migrations", aws_request_id="r-1")
+    # When CloudFormation creates, then updates, then deletes the custom resource
+    created = handler({"RequestType": "Create"}, context)
+    updated = handler({"RequestType": "Update", "PhysicalResourceId": created["PhysicalResourceId"]}, context)
+    deleted = handler({"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"]}, context)
+    # Then the schema is created once and left in place on delete
+    latest = load_migrations()[-1].version
+    assert created["Data"] == {"SchemaVersion": latest, "Applied": ",".join(m.version for m in load_migrations())}
+    assert updated["Data"] == {"SchemaVersion": latest, "Applied": ""}
+    assert deleted == {"PhysicalResourceId": created["PhysicalResourceId"]}
+    fresh = connect(dataclasses.replace(local_stack.postgres.settings, database="fresh_registry"))
+    try:
+        assert fresh.run("SELECT count(*) FROM aws_accounts") == [[0]]
+    finally:
+        fresh.close()

@@ -1,0 +1,49 @@
+"""CloudFormation custom resource (CDK Provider framework ``on_event``) applying registry migrations.
+
+Create and Update apply every pending migration; Delete leaves the schema alone
+(the database's own removal policy decides its fate). Failures raise, so the
+Provider framework reports FAILED and CloudFormation rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from account_registry.migrate import apply_migrations, current_version
+from account_registry.settings import RegistrySettings
+from account_registry.store import connect
+
+PHYSICAL_RESOURCE_ID = "account-registry-schema"
+logger = Logger(service="registry-migrations")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Apply migrations on Create/Update.
+
+    Returns:
+        ``{"PhysicalResourceId": ..., "Data": {"SchemaVersion": "NNNN", "Applied": "0001,0002"}}``.
+
+    Raises:
+        account_registry.migrate.MigrationError: An applied migration was edited.
+        pg8000.exceptions.Error: The database refused a migration (it is rolled back).
+    """
+    request_type = event.get("RequestType")
+    if request_type == "Delete":
+        logger.info("delete: schema left in place")
+        return {"PhysicalResourceId": event.get("PhysicalResourceId", PHYSICAL_RESOURCE_ID)}
+    settings = RegistrySettings.from_env()
+    conn = connect(settings.database_settings())
+    try:
+        applied = apply_migrations(conn)
+        version = current_version(conn) or ""
+    finally:
+        conn.close()
+    logger.info("migrations applied", extra={"applied": applied, "schema_version": version})
+    return {
+        "PhysicalResourceId": PHYSICAL_RESOURCE_ID,
+        "Data": {"SchemaVersion": version, "Applied": ",".join(applied)},
+    }
