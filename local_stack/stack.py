@@ -90,6 +90,7 @@ class LocalStack:
     def __post_init__(self) -> None:
         self.postgres = EmbeddedPostgres(port=self.pg_port)
         self._procs: list[subprocess.Popen[bytes]] = []
+        self.process_ids: dict[str, int] = {}
         self.accounts: list[SeededAccount] = []
         self.kms_key_arn = ""
         self.registry_secret_arn = ""
@@ -155,9 +156,9 @@ class LocalStack:
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
-        self._procs.append(
-            subprocess.Popen([sys.executable, *args], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-        )
+        proc = subprocess.Popen([sys.executable, *args], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+        self._procs.append(proc)
+        self.process_ids[name] = proc.pid
 
     def _check_alive(self, what: str) -> None:
         for proc in self._procs:
