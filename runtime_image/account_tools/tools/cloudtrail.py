@@ -19,7 +19,13 @@ LookupAttributeKey = Literal[
     "EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"
 ]  # fmt: skip
 # Fields of the full CloudTrail record worth showing by default (the whole record with include_raw_event).
-_RECORD_FIELDS = ("awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage", "eventType")
+_RECORD_FIELDS = {
+    "awsRegion": "aws_region",
+    "sourceIPAddress": "source_ip_address",
+    "userAgent": "user_agent",
+    "errorCode": "error_code",
+    "errorMessage": "error_message",
+}
 
 
 def _iso(value: Any) -> str:
@@ -45,7 +51,7 @@ def _event(raw: dict[str, Any], *, include_raw: bool) -> dict[str, Any]:
         identity = record.get("userIdentity") or {}
         if identity.get("arn"):
             event["principal_arn"] = identity["arn"]
-        event.update({name: record[name] for name in _RECORD_FIELDS if record.get(name) is not None})
+        event.update({name: record[key] for key, name in _RECORD_FIELDS.items() if record.get(key) is not None})
         if include_raw:
             event["cloudtrail_event"] = record
     return event

@@ -1,0 +1,845 @@
+"""The exact AWS request each Cost Explorer / commitments / CloudTrail / Lake tool sends, and its error types.
+
+No network: the vendor is a fake that records vends, and ``AccountClients.client`` returns boto3 clients
+wrapped in a botocore ``Stubber`` that asserts each request's parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from account_tools.aws import AccountClients
+from account_tools.server import AccountToolsServer, build_runtime, build_server
+from account_tools.settings import RuntimeSettings
+from account_tools.tools import cloudtrail, cloudtrail_lake, commitments, cost_explorer
+
+pytestmark = pytest.mark.unit
+
+ACCOUNT = "222222222222"
+DEFAULT = "111111111111"
+STORE_ID = "6a4f1e0b-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
+STORE_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/{STORE_ID}"
+LAKE_SQL = f"SELECT eventName FROM {STORE_ID} WHERE eventName = 'ConsoleLogin'"  # noqa: S608 - test data
+QUERY_ID = "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e"
+FUTURE = datetime.now(UTC).date() + timedelta(days=1)
+FUTURE_END = FUTURE + timedelta(days=31)
+EXPRESSION = {
+    "And": [
+        {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Lambda"], "MatchOptions": ["EQUALS"]}},
+        {"Not": {"Tags": {"Key": "team", "Values": ["finops"]}}},
+    ]
+}
+
+
+@dataclass
+class FakeVendor:
+    """Records vends; hands out dummy credentials."""
+
+    vends: list[tuple[str, str]] = field(default_factory=list)
+
+    def vend(self, *, account_id: str, scope: str, region: str | None) -> dict[str, Any]:
+        self.vends.append((account_id, scope))
+        expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        return {
+            "access_key": "ASIAFAKE",
+            "secret_key": "fake",
+            "token": "fake",
+            "expiry_time": expiry,
+            "region": "us-east-1",
+        }
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        return []
+
+
+@dataclass
+class Harness:
+    server: AccountToolsServer
+    vendor: FakeVendor
+    stubbers: dict[str, Stubber]
+    clients: list[tuple[str, str, str]]  # service, account, scope
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+        async def run() -> Any:
+            return await self.server.call_tool(tool, arguments)
+
+        result = anyio.run(run)
+        body = result.structured_content or json.loads(result.content[0].text)
+        return bool(result.is_error), body
+
+
+def _harness(monkeypatch: pytest.MonkeyPatch, default_account: str | None = DEFAULT) -> Iterator[Harness]:
+    vendor = FakeVendor()
+    settings = RuntimeSettings(vendor_function_name="vendor", default_account_id=default_account)
+    rt = build_runtime(settings, vendor=vendor)  # type: ignore[arg-type]
+    stubbers: dict[str, Stubber] = {}
+    for service in ("ce", "cloudtrail"):
+        aws = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        stubbers[service] = Stubber(aws)
+        stubbers[service].activate()
+    made: list[tuple[str, str, str]] = []
+
+    def stubbed_client(
+        self: AccountClients, service: str, *, account_id: str, scope: str, region: str | None = None
+    ) -> Any:
+        self._cache.get(account_id, scope, region)  # vend, as the real method does
+        made.append((service, account_id, scope))
+        return stubbers[service].client
+
+    monkeypatch.setattr(AccountClients, "client", stubbed_client)
+    yield Harness(build_server(rt), vendor, stubbers, made)
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    yield from _harness(monkeypatch)
+
+
+# --- one case per tool: arguments (native and stringified), the exact requests, the answer --------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    tool: str
+    scope: str
+    native: dict[str, Any]
+    stringified: dict[str, Any]
+    calls: list[tuple[str, str, dict[str, Any], dict[str, Any]]]  # service, operation, request, response
+    expect: dict[str, Any]  # dotted path in the answer -> value
+
+    def __str__(self) -> str:
+        return self.tool
+
+
+COST_AND_USAGE_EXPECTED = {
+    "rows.0": {
+        "start": "2026-04-01",
+        "end": "2026-04-02",
+        "estimated": False,
+        "keys": ["AWS Lambda", "team$payments"],
+        "metrics": {"UnblendedCost": {"amount": 12.5, "unit": "USD"}, "UsageQuantity": {"amount": 3.0, "unit": "N/A"}},
+    },
+    "totals.UnblendedCost": {"amount": 20.0, "unit": "USD"},
+    "next_page_token": "page-2",
+    "dimension_value_attributes": {"AWS Lambda": {"description": "x"}},
+}
+
+
+def at(answer: Any, path: str) -> Any:
+    """The value at a dotted path (list indexes as numbers), e.g. ``rows.0.start``."""
+    for part in path.split("."):
+        answer = answer[int(part)] if isinstance(answer, list) else answer[part]
+    return answer
+
+
+CE_PERIOD = {"Start": "2026-04-01", "End": "2026-05-01"}
+CASES = [
+    Case(
+        tool="get_cost_and_usage",
+        scope=cost_explorer.SCOPE,
+        native={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "DAILY",
+            "metrics": ["UnblendedCost", "UsageQuantity"],
+            "group_by": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}],
+            "filter": EXPRESSION,
+            "next_page_token": "page-1",
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "DAILY",
+            "metrics": '["UnblendedCost", "UsageQuantity"]',
+            "group_by": '[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}]',
+            "filter": json.dumps(EXPRESSION),
+            "next_page_token": "page-1",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_cost_and_usage",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Granularity": "DAILY",
+                    "Metrics": ["UnblendedCost", "UsageQuantity"],
+                    "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}],
+                    "Filter": EXPRESSION,
+                    "NextPageToken": "page-1",
+                },
+                {
+                    "ResultsByTime": [
+                        {
+                            "TimePeriod": {"Start": "2026-04-01", "End": "2026-04-02"},
+                            "Total": {},
+                            "Groups": [
+                                {
+                                    "Keys": ["AWS Lambda", "team$payments"],
+                                    "Metrics": {
+                                        "UnblendedCost": {"Amount": "12.50", "Unit": "USD"},
+                                        "UsageQuantity": {"Amount": "3", "Unit": "N/A"},
+                                    },
+                                },
+                                {
+                                    "Keys": ["AWS Lambda", "team$search"],
+                                    "Metrics": {
+                                        "UnblendedCost": {"Amount": "7.5", "Unit": "USD"},
+                                        "UsageQuantity": {"Amount": "1", "Unit": "N/A"},
+                                    },
+                                },
+                            ],
+                            "Estimated": False,
+                        }
+                    ],
+                    "DimensionValueAttributes": [{"Value": "AWS Lambda", "Attributes": {"description": "x"}}],
+                    "NextPageToken": "page-2",
+                },
+            )
+        ],
+        expect=COST_AND_USAGE_EXPECTED,
+    ),
+    Case(
+        tool="get_cost_forecast",
+        scope=cost_explorer.SCOPE,
+        native={
+            "start_date": FUTURE.isoformat(),
+            "end_date": FUTURE_END.isoformat(),
+            "metric": "AMORTIZED_COST",
+            "granularity": "MONTHLY",
+            "prediction_interval_level": 90,
+            "filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": FUTURE.isoformat(),
+            "end_date": FUTURE_END.isoformat(),
+            "metric": "AMORTIZED_COST",
+            "granularity": "MONTHLY",
+            "prediction_interval_level": "90",
+            "filter": '{"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}}',
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_cost_forecast",
+                {
+                    "TimePeriod": {"Start": FUTURE.isoformat(), "End": FUTURE_END.isoformat()},
+                    "Metric": "AMORTIZED_COST",
+                    "Granularity": "MONTHLY",
+                    "PredictionIntervalLevel": 90,
+                    "Filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
+                },
+                {
+                    "Total": {"Amount": "4410.00", "Unit": "USD"},
+                    "ForecastResultsByTime": [
+                        {
+                            "TimePeriod": {"Start": FUTURE.isoformat(), "End": FUTURE_END.isoformat()},
+                            "MeanValue": "4410.00",
+                            "PredictionIntervalLowerBound": "3900.5",
+                            "PredictionIntervalUpperBound": "4900",
+                        }
+                    ],
+                },
+            )
+        ],
+        expect={"total": {"amount": 4410.0, "unit": "USD"}, "rows.0.lower_bound": 3900.5},
+    ),
+    Case(
+        tool="get_dimension_values",
+        scope=cost_explorer.SCOPE,
+        native={
+            "dimension": "SERVICE",
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "search_string": "Amazon",
+            "context": "COST_AND_USAGE",
+            "next_page_token": "p",
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "dimension": "SERVICE",
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "search_string": "Amazon",
+            "context": "COST_AND_USAGE",
+            "next_page_token": "p",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_dimension_values",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Dimension": "SERVICE",
+                    "Context": "COST_AND_USAGE",
+                    "SearchString": "Amazon",
+                    "NextPageToken": "p",
+                },
+                {
+                    "DimensionValues": [{"Value": "Amazon Simple Storage Service", "Attributes": {}}],
+                    "ReturnSize": 1,
+                    "TotalSize": 1,
+                },
+            )
+        ],
+        expect={"values": [{"value": "Amazon Simple Storage Service"}]},
+    ),
+    Case(
+        tool="get_savings_plans_coverage",
+        scope=commitments.SCOPE,
+        native={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "DAILY",
+            "group_by": ["SERVICE", "REGION"],
+            "max_results": 10,
+            "next_page_token": "t1",
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "DAILY",
+            "group_by": '["SERVICE", "REGION"]',
+            "max_results": "10",
+            "next_page_token": "t1",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_savings_plans_coverage",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Granularity": "DAILY",
+                    "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
+                    "MaxResults": 10,
+                    "NextToken": "t1",
+                },
+                {
+                    "SavingsPlansCoverages": [
+                        {
+                            "Attributes": {"SERVICE": "AWS Lambda", "REGION": "us-east-1"},
+                            "Coverage": {
+                                "SpendCoveredBySavingsPlans": "9.60",
+                                "OnDemandCost": "2.10",
+                                "TotalCost": "11.70",
+                                "CoveragePercentage": "82.05",
+                            },
+                            "TimePeriod": {"Start": "2026-04-01", "End": "2026-04-02"},
+                        }
+                    ],
+                    "NextToken": "t2",
+                },
+            )
+        ],
+        expect={"rows.0.coverage_percentage": 82.05, "next_page_token": "t2"},
+    ),
+    Case(
+        tool="get_savings_plans_utilization",
+        scope=commitments.SCOPE,
+        native={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "filter": {"Dimensions": {"Key": "SAVINGS_PLANS_TYPE", "Values": ["COMPUTE_SP"]}},
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "filter": '{"Dimensions": {"Key": "SAVINGS_PLANS_TYPE", "Values": ["COMPUTE_SP"]}}',
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_savings_plans_utilization",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Granularity": "MONTHLY",
+                    "Filter": {"Dimensions": {"Key": "SAVINGS_PLANS_TYPE", "Values": ["COMPUTE_SP"]}},
+                },
+                {
+                    "SavingsPlansUtilizationsByTime": [
+                        {
+                            "TimePeriod": CE_PERIOD,
+                            "Utilization": {
+                                "TotalCommitment": "2304.00",
+                                "UsedCommitment": "2154.24",
+                                "UnusedCommitment": "149.76",
+                                "UtilizationPercentage": "93.50",
+                            },
+                            "Savings": {"NetSavings": "600", "OnDemandCostEquivalent": "2950.99"},
+                        }
+                    ],
+                    "Total": {
+                        "Utilization": {
+                            "TotalCommitment": "2304.00",
+                            "UsedCommitment": "2154.24",
+                            "UnusedCommitment": "149.76",
+                            "UtilizationPercentage": "93.50",
+                        }
+                    },
+                },
+            )
+        ],
+        expect={"total.utilization_percentage": 93.5, "rows.0.net_savings": 600.0, "rows.0.start": "2026-04-01"},
+    ),
+    Case(
+        tool="get_reservation_coverage",
+        scope=commitments.SCOPE,
+        native={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "group_by": ["INSTANCE_TYPE"],
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "group_by": '["INSTANCE_TYPE"]',
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_reservation_coverage",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Granularity": "MONTHLY",
+                    "GroupBy": [{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}],
+                },
+                {
+                    "CoveragesByTime": [
+                        {
+                            "TimePeriod": CE_PERIOD,
+                            "Groups": [
+                                {
+                                    "Attributes": {"INSTANCE_TYPE": "db.r6g.large"},
+                                    "Coverage": {"CoverageHours": {"CoverageHoursPercentage": "75.5"}},
+                                }
+                            ],
+                            "Total": {"CoverageHours": {"CoverageHoursPercentage": "75.5"}},
+                        }
+                    ],
+                    "Total": {"CoverageHours": {"CoverageHoursPercentage": "75.5", "ReservedHours": "1260"}},
+                },
+            )
+        ],
+        expect={
+            "rows.0.groups": [{"attributes": {"INSTANCE_TYPE": "db.r6g.large"}, "coverage_hours_percentage": 75.5}],
+            "total.reserved_hours": 1260.0,
+        },
+    ),
+    Case(
+        tool="get_reservation_utilization",
+        scope=commitments.SCOPE,
+        native={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "group_by_subscription": True,
+            "next_page_token": "n",
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-01",
+            "granularity": "MONTHLY",
+            "group_by_subscription": "true",
+            "next_page_token": "n",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "ce",
+                "get_reservation_utilization",
+                {
+                    "TimePeriod": CE_PERIOD,
+                    "Granularity": "MONTHLY",
+                    "GroupBy": [{"Type": "DIMENSION", "Key": "SUBSCRIPTION_ID"}],
+                    "NextPageToken": "n",
+                },
+                {
+                    "UtilizationsByTime": [
+                        {
+                            "TimePeriod": CE_PERIOD,
+                            "Groups": [
+                                {
+                                    "Key": "SUBSCRIPTION_ID",
+                                    "Value": "sub-1",
+                                    "Attributes": {"accountName": "acme-prod"},
+                                    "Utilization": {"UtilizationPercentage": "87.5", "NetRISavings": "12"},
+                                }
+                            ],
+                            "Total": {"UtilizationPercentage": "87.5"},
+                        }
+                    ],
+                    "Total": {"UtilizationPercentage": "87.5"},
+                },
+            )
+        ],
+        expect={
+            "rows.0.groups.0": {
+                "subscription_id": "sub-1",
+                "attributes": {"accountName": "acme-prod"},
+                "utilization_percentage": 87.5,
+                "net_ri_savings": 12.0,
+            }
+        },
+    ),
+    Case(
+        tool="lookup_events",
+        scope=cloudtrail.SCOPE,
+        native={
+            "attribute_key": "EventName",
+            "attribute_value": "ConsoleLogin",
+            "start_time": "2026-05-01T00:00:00Z",
+            "end_time": "2026-05-02T12:00:00+00:00",
+            "max_results": 5,
+            "next_token": "nt",
+            "include_raw_event": False,
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "attribute_key": "EventName",
+            "attribute_value": "ConsoleLogin",
+            "start_time": "2026-05-01T00:00:00Z",
+            "end_time": "2026-05-02T12:00:00+00:00",
+            "max_results": "5",
+            "next_token": "nt",
+            "include_raw_event": "false",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            (
+                "cloudtrail",
+                "lookup_events",
+                {
+                    "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}],
+                    "StartTime": datetime(2026, 5, 1, tzinfo=UTC),
+                    "EndTime": datetime(2026, 5, 2, 12, tzinfo=UTC),
+                    "MaxResults": 5,
+                    "NextToken": "nt",
+                },
+                {
+                    "Events": [
+                        {
+                            "EventId": "e1",
+                            "EventName": "ConsoleLogin",
+                            "ReadOnly": "false",
+                            "EventTime": datetime(2026, 5, 1, 9, tzinfo=UTC),
+                            "EventSource": "signin.amazonaws.com",
+                            "Username": "acme-prod-admin",
+                            "Resources": [],
+                            "CloudTrailEvent": json.dumps(
+                                {
+                                    "userIdentity": {"arn": "arn:aws:iam::222222222222:user/acme-prod-admin"},
+                                    "sourceIPAddress": "198.51.100.10",
+                                    "awsRegion": "us-east-1",
+                                }
+                            ),
+                        }
+                    ],
+                    "NextToken": "nt2",
+                },
+            )
+        ],
+        expect={
+            "events.0.principal_arn": "arn:aws:iam::222222222222:user/acme-prod-admin",
+            "events.0.event_time": "2026-05-01T09:00:00+00:00",
+            "events.0.source_ip_address": "198.51.100.10",
+            "next_token": "nt2",
+        },
+    ),
+    Case(
+        tool="list_event_data_stores",
+        scope=cloudtrail_lake.SCOPE,
+        native={"max_results": 50, "next_token": "page-x", "target_account_id": ACCOUNT},
+        stringified={"max_results": "50", "next_token": "page-x", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cloudtrail",
+                "list_event_data_stores",
+                {"MaxResults": 50, "NextToken": "page-x"},
+                {"EventDataStores": [{"EventDataStoreArn": STORE_ARN, "Name": "acme-prod-audit-lake"}]},
+            )
+        ],
+        expect={
+            "event_data_stores.0.event_data_store_id": STORE_ID,
+            "event_data_stores.0.name": "acme-prod-audit-lake",
+        },
+    ),
+    Case(
+        tool="lake_query",
+        scope=cloudtrail_lake.SCOPE,
+        native={
+            "query_statement": LAKE_SQL,
+            "wait_seconds": 5,
+            "max_results": 10,
+            "target_account_id": ACCOUNT,
+        },
+        stringified={
+            "query_statement": LAKE_SQL,
+            "wait_seconds": "5",
+            "max_results": "10",
+            "target_account_id": ACCOUNT,
+        },
+        calls=[
+            ("cloudtrail", "list_event_data_stores", {}, {"EventDataStores": [{"EventDataStoreArn": STORE_ARN}]}),
+            (
+                "cloudtrail",
+                "start_query",
+                {"QueryStatement": LAKE_SQL},
+                {"QueryId": QUERY_ID},
+            ),
+            ("cloudtrail", "describe_query", {"QueryId": QUERY_ID}, {"QueryId": QUERY_ID, "QueryStatus": "FINISHED"}),
+            (
+                "cloudtrail",
+                "get_query_results",
+                {"QueryId": QUERY_ID, "MaxQueryResults": 10},
+                {
+                    "QueryStatus": "FINISHED",
+                    "QueryResultRows": [[{"eventName": "ConsoleLogin"}, {"eventTime": "2026-05-01 09:00:00.000"}]],
+                    "QueryStatistics": {"ResultsCount": 1, "TotalResultsCount": 1, "BytesScanned": 100},
+                },
+            ),
+        ],
+        expect={
+            "rows": [{"eventName": "ConsoleLogin", "eventTime": "2026-05-01 09:00:00.000"}],
+            "status": "FINISHED",
+            "statistics.results_count": 1,
+        },
+    ),
+    Case(
+        tool="get_query_status",
+        scope=cloudtrail_lake.SCOPE,
+        native={"query_id": QUERY_ID, "target_account_id": ACCOUNT},
+        stringified={"query_id": QUERY_ID, "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cloudtrail",
+                "describe_query",
+                {"QueryId": QUERY_ID},
+                {"QueryId": QUERY_ID, "QueryStatus": "FAILED", "ErrorMessage": "column nope does not exist"},
+            )
+        ],
+        expect={"status": "FAILED", "error_message": "column nope does not exist"},
+    ),
+    Case(
+        tool="get_query_results",
+        scope=cloudtrail_lake.SCOPE,
+        native={"query_id": QUERY_ID, "max_results": 2, "next_token": "page-r2", "target_account_id": ACCOUNT},
+        stringified={"query_id": QUERY_ID, "max_results": "2", "next_token": "page-r2", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cloudtrail",
+                "get_query_results",
+                {"QueryId": QUERY_ID, "MaxQueryResults": 2, "NextToken": "page-r2"},
+                {
+                    "QueryStatus": "FINISHED",
+                    "QueryResultRows": [[{"eventName": "RunInstances"}]],
+                    "NextToken": "page-r3",
+                },
+            )
+        ],
+        expect={"rows": [{"eventName": "RunInstances"}], "next_token": "page-r3"},
+    ),
+]
+
+
+@pytest.mark.parametrize("form", ["native", "stringified"])
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_tool_sends_the_exact_request(harness: Harness, case: Case, form: str) -> None:
+    # Given the AWS answers, asserting each request's exact parameters
+    for service, operation, request, response in case.calls:
+        harness.stubbers[service].add_response(operation, response, request)
+
+    # When
+    is_error, answer = harness.call(case.tool, getattr(case, form))
+
+    # Then every request went to the target account with the tool's scope
+    assert not is_error, answer
+    assert answer["target_account_id"] == ACCOUNT
+    assert {(account, scope) for _, account, scope in harness.clients} == {(ACCOUNT, case.scope)}
+    assert harness.vendor.vends == [(ACCOUNT, case.scope)]
+    assert {path: at(answer, path) for path in case.expect} == case.expect
+    assert "fake" not in json.dumps(answer)  # no credential in an answer
+
+
+def test_every_new_tool_has_a_case() -> None:
+    async def names() -> set[str]:
+        return {t.name for t in await build_server(build_runtime(_settings(), vendor=FakeVendor())).list_tools()}  # type: ignore[arg-type]
+
+    registered = anyio.run(names)
+    assert {c.tool for c in CASES} == registered - {"list_accounts", "get_caller_identity", "logs_insights_query",
+                                                    "logs_insights_get_results"}  # fmt: skip
+
+
+def _settings() -> RuntimeSettings:
+    return RuntimeSettings(vendor_function_name="vendor", default_account_id=DEFAULT)
+
+
+def test_omitted_target_uses_the_default_account(harness: Harness) -> None:
+    harness.stubbers["cloudtrail"].add_response("lookup_events", {"Events": []}, {"MaxResults": 20})
+    is_error, answer = harness.call("lookup_events", {})
+    assert not is_error
+    assert answer == {"target_account_id": DEFAULT, "events": []}
+    assert harness.vendor.vends == [(DEFAULT, cloudtrail.SCOPE)]
+
+
+def test_no_default_account_says_target_account_id_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    for harness in _harness(monkeypatch, default_account=None):
+        is_error, answer = harness.call("get_cost_and_usage", {"start_date": "2026-04-01", "end_date": "2026-05-01"})
+        assert is_error
+        assert answer["error_type"] == "invalid_parameter"
+        assert "target_account_id is required" in answer["message"]
+        assert harness.vendor.vends == []
+
+
+# --- validation before any AWS call ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("get_cost_and_usage", {"start_date": "2026-13-01", "end_date": "2026-05-01"}, "start_date"),
+        ("get_cost_and_usage", {"start_date": "2026-05-01", "end_date": "2026-04-01"}, "end_date"),
+        (
+            "get_cost_and_usage",
+            {"start_date": "2026-04-01", "end_date": "2026-05-01", "granularity": "HOURLY"},
+            "end_date",
+        ),
+        ("get_cost_and_usage", {"granularity": "WEEKLY"}, "granularity"),
+        ("get_cost_and_usage", {"metrics": '["Dollars"]'}, "metrics"),
+        ("get_cost_and_usage", {"group_by": [{"Type": "DIMENSION", "Key": "A"}] * 3}, "group_by"),
+        ("get_cost_and_usage", {"filter": '{"Dimensions": {"Key": "SERVICE"}}'}, "filter"),
+        (
+            "get_cost_and_usage",
+            {"filter": {"Dimensions": {"Key": "SERVICE", "Values": ["a"]}, "Tags": {"Key": "t"}}},
+            "filter",
+        ),
+        ("get_cost_and_usage", {"filter": "not json"}, "filter"),
+        ("get_cost_forecast", {"start_date": "2020-01-01", "end_date": "2020-02-01"}, "start_date"),
+        ("get_cost_forecast", {"prediction_interval_level": "50"}, "prediction_interval_level"),
+        ("get_dimension_values", {"dimension": "COLOUR"}, "dimension"),
+        ("get_savings_plans_coverage", {"group_by": ["INSTANCE_TYPE"]}, "group_by"),
+        ("get_savings_plans_coverage", {"max_results": "0"}, "max_results"),
+        ("get_reservation_utilization", {"group_by_subscription": "yes"}, "group_by_subscription"),
+        ("lookup_events", {"attribute_key": "Colour", "attribute_value": "x"}, "attribute_key"),
+        ("lookup_events", {"attribute_key": "EventName"}, "attribute_value"),
+        ("lookup_events", {"max_results": "51"}, "max_results"),
+        ("lookup_events", {"start_time": "yesterday"}, "start_time"),
+        ("lookup_events", {"start_time": "2026-05-02T00:00:00Z", "end_time": "2026-05-01T00:00:00Z"}, "start_time"),
+        ("lake_query", {"query_statement": "SELECT 1"}, "query_statement"),
+        ("lake_query", {"query_statement": LAKE_SQL, "wait_seconds": 61}, "wait_seconds"),
+        ("get_query_results", {"query_id": "not-a-query-id"}, "query_id"),
+        ("get_query_status", {"query_id": QUERY_ID, "target_account_id": "12ab"}, "target_account_id"),
+    ],
+)
+def test_bad_arguments_fail_naming_the_field_before_any_vend(
+    harness: Harness, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    is_error, answer = harness.call(tool, arguments)
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{field}:") or f"; {field}:" in answer["message"], answer
+    assert harness.vendor.vends == []
+
+
+def test_lake_query_refuses_a_store_of_another_account(harness: Harness) -> None:
+    # Given the target account has one store; the query reads another account's store
+    other = "arn:aws:cloudtrail:us-east-1:333333333333:eventdatastore/0a0a0a0a-0000-4000-8000-000000000000"
+    harness.stubbers["cloudtrail"].add_response(
+        "list_event_data_stores", {"EventDataStores": [{"EventDataStoreArn": STORE_ARN}]}, {}
+    )
+
+    # When
+    is_error, answer = harness.call(
+        "lake_query",
+        {
+            "query_statement": f"SELECT * FROM {STORE_ID} JOIN {other} ON 1 = 1",  # noqa: S608 - test data
+            "target_account_id": ACCOUNT,
+        },
+    )
+
+    # Then not_found, and StartQuery was never called (the Stubber would fail on an unexpected request)
+    assert is_error
+    assert answer["error_type"] == "not_found"
+    assert other in answer["message"]
+    assert STORE_ID not in answer["message"].split("is not in")[0]
+
+
+def test_lake_query_still_running_returns_the_query_id(harness: Harness) -> None:
+    statement = f"SELECT * FROM {STORE_ARN}"  # noqa: S608 - test data
+    cloudtrail_stub = harness.stubbers["cloudtrail"]
+    cloudtrail_stub.add_response("list_event_data_stores", {"EventDataStores": [{"EventDataStoreArn": STORE_ARN}]}, {})
+    cloudtrail_stub.add_response("start_query", {"QueryId": QUERY_ID}, {"QueryStatement": statement})
+    cloudtrail_stub.add_response(
+        "describe_query", {"QueryId": QUERY_ID, "QueryStatus": "RUNNING"}, {"QueryId": QUERY_ID}
+    )
+
+    is_error, answer = harness.call("lake_query", {"query_statement": statement, "wait_seconds": 0})
+
+    assert not is_error
+    assert (answer["query_id"], answer["status"]) == (QUERY_ID, "RUNNING")
+    assert "get_query_results" in answer["message"]
+
+
+# --- AWS errors become structured results -----------------------------------------------------------------------
+
+FIRST_CALL = {case.tool: case for case in CASES}
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type"),
+    [
+        ("AccessDeniedException", "access_denied"),
+        ("ThrottlingException", "throttled"),
+        ("ValidationException", "invalid_parameter"),
+        ("DataUnavailableException", "invalid_parameter"),
+        ("EventDataStoreNotFoundException", "not_found"),
+        ("ResourceNotFoundException", "not_found"),
+        ("InternalServerError", "aws_error"),
+    ],
+)
+@pytest.mark.parametrize("tool", sorted(FIRST_CALL))
+def test_aws_errors_become_structured_results(harness: Harness, tool: str, code: str, error_type: str) -> None:
+    # Given the tool's first AWS call fails with ``code``
+    case = FIRST_CALL[tool]
+    service, operation, request, _ = case.calls[0]
+    harness.stubbers[service].add_client_error(
+        operation, service_error_code=code, service_message="nope", http_status_code=400, expected_params=request,
+        response_meta={"RequestId": "req-123"},
+    )  # fmt: skip
+
+    # When
+    is_error, answer = harness.call(tool, case.native)
+
+    # Then
+    assert is_error
+    assert answer["error_type"] == error_type
+    assert answer["request_id"] == "req-123"
+    assert "Traceback" not in answer["message"]
+    if error_type == "access_denied":
+        assert ACCOUNT in answer["message"]
+        assert case.scope in answer["message"]
