@@ -1,7 +1,13 @@
 """Cost Explorer Savings Plans / Reservations / forecast / dimension APIs for moto, from per-account seeded rates.
 
-moto 5.2.5 implements only ``GetCostAndUsage`` (from a queue of canned results) and cost categories. This
-module adds, on a subclass of moto's ``CostExplorerResponse``:
+moto 5.2.5 implements only ``GetCostAndUsage`` (from a queue of canned results, consumed per new request)
+and cost categories. This module adds, on a subclass of moto's ``CostExplorerResponse``:
+
+* ``GetCostAndUsage`` answered on every call from the account's seeded rates (see :func:`cost_line_items`):
+  DAILY/MONTHLY, the seven metrics, GroupBy up to two DIMENSION/TAG keys, Filter expressions
+  (And/Or/Not/Dimensions/Tags with EQUALS, CONTAINS, STARTS_WITH, ENDS_WITH, CASE_INSENSITIVE, ABSENT),
+  NextPageToken, DimensionValueAttributes for LINKED_ACCOUNT. An account with no Cost Explorer seed still
+  gets moto's own queued results (``cost_and_usage_results`` of the seed body).
 
 * ``GetSavingsPlansCoverage`` (GroupBy DIMENSION keys present in the seeded attributes, MaxResults, NextToken)
 * ``GetSavingsPlansUtilization``
@@ -56,7 +62,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -88,6 +94,12 @@ DIMENSIONS = frozenset(
         "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "ANOMALY_TOTAL_IMPACT_PERCENTAGE", "PRODUCT_ATTRIBUTE",
     }
 )  # fmt: skip
+COST_METRICS = (
+    "AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "NormalizedUsageAmount", "UnblendedCost",
+    "UsageQuantity",
+)  # fmt: skip
+MAX_GROUP_BY = 2
+OTHER_SERVICE_UNIT_PRICE = Decimal("0.10")  # USD per usage unit of the services that only the forecast accounts for
 FORECAST_METRICS = frozenset(
     {
         "BLENDED_COST", "UNBLENDED_COST", "AMORTIZED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST",
@@ -432,6 +444,150 @@ class CostExplorerDataBackend(BaseBackend):
         return value
 
 
+@dataclass(frozen=True)
+class CostLineItem:
+    """Spend of one (service, region, ...) combination per day: what GetCostAndUsage aggregates."""
+
+    attributes: dict[str, str]  # DIMENSION -> value
+    unblended_per_day: Decimal
+    amortized_per_day: Decimal
+    usage_per_day: Decimal
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def metric(self, name: str) -> Decimal:
+        """Return the per-day value of a GetCostAndUsage metric."""
+        if name in ("UsageQuantity", "NormalizedUsageAmount"):
+            return self.usage_per_day
+        if name in ("AmortizedCost", "NetAmortizedCost"):
+            return self.amortized_per_day
+        return self.unblended_per_day
+
+
+def cost_line_items(account_id: str, backend: CostExplorerDataBackend) -> list[CostLineItem]:
+    """Derive an account's daily cost line items from its seeded sections, so every Cost Explorer API agrees.
+
+    * each Savings Plans coverage row is a line (covered + On-Demand spend; usage in hours at the implied rate);
+    * each reservation is a line: reserved hours at the amortized (upfront + recurring) or recurring-only rate,
+      plus its On-Demand hours at the On-Demand rate;
+    * the rest of the forecast's daily ``UNBLENDED_COST`` (if positive) is shared evenly by the SERVICE
+      dimension values no line has yet, in the first seeded REGION.
+
+    Every line has LINKED_ACCOUNT = the account. Returns ``[]`` when nothing is seeded.
+    """
+    items: list[CostLineItem] = []
+    profile = backend.savings_plans
+    for attributes, covered, on_demand in profile.coverage if profile else ():
+        cost = covered + on_demand
+        family = attributes.get("INSTANCE_FAMILY", "")
+        dims = {k: v for k, v in attributes.items() if k in DIMENSIONS and v}
+        if family:
+            dims["INSTANCE_TYPE_FAMILY"] = family
+        items.append(CostLineItem(dims, cost, cost, cost / OTHER_SERVICE_UNIT_PRICE))
+    for reservation in backend.reservations or []:
+        reserved_hours = reservation.instance_count * HOURS_PER_DAY
+        od_cost = reservation.on_demand_hours_per_day * reservation.on_demand_rate
+        dims = {k: v for k, v in reservation.attributes.items() if k in DIMENSIONS and k != "SUBSCRIPTION_ID"}
+        items.append(
+            CostLineItem(
+                dims,
+                unblended_per_day=reserved_hours * reservation.recurring_rate + od_cost,
+                amortized_per_day=reserved_hours * (reservation.recurring_rate + reservation.upfront_rate) + od_cost,
+                usage_per_day=reserved_hours * reservation.utilization + reservation.on_demand_hours_per_day,
+            )
+        )
+    daily = backend.forecast.daily_mean.get("UNBLENDED_COST") if backend.forecast else None
+    services = [str(v["Value"]) for v in backend.dimension_values.get("SERVICE", [])]
+    regions = [str(v["Value"]) for v in backend.dimension_values.get("REGION", [])]
+    others = [name for name in services if name not in {item.attributes.get("SERVICE") for item in items}]
+    remainder = (daily or ZERO) - sum((item.unblended_per_day for item in items), ZERO)
+    if others and remainder > 0:
+        share = remainder / len(others)
+        region = {"REGION": regions[0]} if regions else {}
+        items.extend(
+            CostLineItem({"SERVICE": name, **region}, share, share, share / OTHER_SERVICE_UNIT_PRICE) for name in others
+        )
+    return [replace(item, attributes={**item.attributes, "LINKED_ACCOUNT": account_id}) for item in items]
+
+
+def _text_matches(value: str | None, wanted: list[str], options: set[str]) -> bool:
+    if "ABSENT" in options:
+        return value is None or value == ""
+    if value is None:
+        return False
+    fold = "CASE_INSENSITIVE" in options
+    candidate = value.lower() if fold else value
+    for raw in wanted:
+        target = raw.lower() if fold else raw
+        if "CONTAINS" in options and target in candidate:
+            return True
+        if "STARTS_WITH" in options and candidate.startswith(target):
+            return True
+        if "ENDS_WITH" in options and candidate.endswith(target):
+            return True
+        if not options & {"CONTAINS", "STARTS_WITH", "ENDS_WITH"} and candidate == target:
+            return True
+    return False
+
+
+def expression_matches(expression: dict[str, Any], item: CostLineItem) -> bool:
+    """Evaluate a Cost Explorer ``Expression`` against a line item.
+
+    Raises:
+        ValidationException: the expression is malformed or uses CostCategories (not emulated).
+    """
+    present = [k for k in ("And", "Or", "Not", "Dimensions", "Tags", "CostCategories") if expression.get(k)]
+    if len(present) != 1:
+        raise ValidationException("An Expression must have exactly one of And, Or, Not, Dimensions, Tags.")
+    kind = present[0]
+    if kind == "And":
+        return all(expression_matches(e, item) for e in expression["And"])
+    if kind == "Or":
+        return any(expression_matches(e, item) for e in expression["Or"])
+    if kind == "Not":
+        return not expression_matches(expression["Not"], item)
+    if kind == "CostCategories":
+        raise ValidationException("The local emulator does not support CostCategories filters.")
+    condition = expression[kind]
+    key = str(condition.get("Key", ""))
+    options = set(condition.get("MatchOptions") or [])
+    values = [str(v) for v in condition.get("Values") or []]
+    if kind == "Dimensions":
+        if key not in DIMENSIONS:
+            raise ValidationException(f"Dimension {key!r} is not a valid Cost Explorer dimension.")
+        return _text_matches(item.attributes.get(key), values, options)
+    return _text_matches(item.tags.get(key), values, options)
+
+
+def _group_keys(params: dict[str, Any]) -> list[tuple[str, str]]:
+    groups = params.get("GroupBy") or []
+    if len(groups) > MAX_GROUP_BY:
+        raise ValidationException(f"GroupBy accepts at most {MAX_GROUP_BY} entries.")
+    keys = []
+    for group in groups:
+        kind, key = group.get("Type"), group.get("Key")
+        if kind == "DIMENSION" and key not in DIMENSIONS:
+            raise ValidationException(f"GroupBy dimension {key!r} is not a valid Cost Explorer dimension.")
+        if kind not in ("DIMENSION", "TAG"):
+            raise ValidationException("The local emulator supports GroupBy Type DIMENSION and TAG.")
+        keys.append((str(kind), str(key)))
+    return keys
+
+
+def _group_value(item: CostLineItem, kind: str, key: str) -> str:
+    if kind == "TAG":
+        return f"{key}${item.tags.get(key, '')}"
+    return item.attributes.get(key, "")
+
+
+def _metrics_json(items: list[CostLineItem], metrics: list[str], bucket: Bucket) -> dict[str, dict[str, str]]:
+    result = {}
+    for name in metrics:
+        value = sum((item.metric(name) for item in items), ZERO) * bucket.days
+        unit = "N/A" if name in ("UsageQuantity", "NormalizedUsageAmount") else "USD"
+        result[name] = {"Amount": str(value.quantize(Decimal("0.0000000001"))), "Unit": unit}
+    return result
+
+
 ce_data_backends: BackendDict[CostExplorerDataBackend] = BackendDict(
     CostExplorerDataBackend, "ce", use_boto3_regions=False, additional_regions=PARTITION_NAMES
 )
@@ -462,6 +618,48 @@ class ExtendedCostExplorerResponse(CostExplorerResponse):
     def _params(self) -> dict[str, Any]:
         body = json.loads(self.body or "{}")
         return body if isinstance(body, dict) else {}
+
+    def get_cost_and_usage(self) -> str:
+        """Emulate ``GetCostAndUsage`` from the caller's seeded rates; unseeded accounts get moto's queue."""
+        backend = self.data_backend
+        items = cost_line_items(self.current_account, backend)
+        if not items:
+            return str(super().get_cost_and_usage())
+        params = self._params()
+        if not params.get("Granularity"):
+            raise ValidationException("Granularity is required.")
+        metrics = params.get("Metrics") or []
+        unknown = [m for m in metrics if m not in COST_METRICS]
+        if not metrics or unknown:
+            raise ValidationException(f"Metrics must be 1-7 of {list(COST_METRICS)}, got {metrics!r}.")
+        _, buckets = time_buckets(params)
+        keys = _group_keys(params)
+        if params.get("Filter"):
+            items = [item for item in items if expression_matches(params["Filter"], item)]
+        today = datetime.now(UTC).date()
+        by_time = []
+        for bucket in buckets:
+            entry: dict[str, Any] = {"TimePeriod": bucket.to_json(), "Estimated": bucket.end > today}
+            if keys:
+                groups: dict[tuple[str, ...], list[CostLineItem]] = {}
+                for item in items:
+                    groups.setdefault(tuple(_group_value(item, kind, key) for kind, key in keys), []).append(item)
+                entry["Total"] = {}
+                entry["Groups"] = [
+                    {"Keys": list(values), "Metrics": _metrics_json(members, metrics, bucket)}
+                    for values, members in sorted(groups.items())
+                ]
+            else:
+                entry["Total"] = _metrics_json(items, metrics, bucket)
+                entry["Groups"] = []
+            by_time.append(entry)
+        page, token = paginate(by_time, params, "NextPageToken", DEFAULT_PAGE_SIZE)
+        response: dict[str, Any] = {"GroupDefinitions": params.get("GroupBy") or [], "ResultsByTime": page}
+        if ("DIMENSION", "LINKED_ACCOUNT") in keys:
+            response["DimensionValueAttributes"] = backend.dimension_values.get("LINKED_ACCOUNT", [])
+        if token:
+            response["NextPageToken"] = token
+        return json.dumps(response)
 
     def get_savings_plans_coverage(self) -> str:
         """Emulate ``GetSavingsPlansCoverage``: one entry per period and GroupBy combination."""

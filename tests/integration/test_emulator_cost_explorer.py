@@ -379,8 +379,8 @@ def test_invalid_dimension_is_rejected(prod: Any) -> None:
     assert _error_code(excinfo) == "ValidationException"
 
 
-def test_moto_cost_and_usage_still_works_and_is_seeded_per_account(endpoint: str, prod: Any, dev: Any) -> None:
-    # Given a canned GetCostAndUsage result for 222 only, through the same seed endpoint
+def test_moto_cost_and_usage_queue_still_serves_accounts_without_rates(endpoint: str) -> None:
+    # Given a canned GetCostAndUsage result for an account with no Cost Explorer seed, through the seed endpoint
     result = {
         "ResultsByTime": [
             {
@@ -392,13 +392,135 @@ def test_moto_cost_and_usage_still_works_and_is_seeded_per_account(endpoint: str
         ],
         "DimensionValueAttributes": [],
     }
-    post_seed(endpoint, {"account_id": PROD, "cost_and_usage_results": [result]})
+    post_seed(endpoint, {"account_id": EMPTY, "cost_and_usage_results": [result]})
     request = {"TimePeriod": ANY_PERIOD, "Granularity": "MONTHLY", "Metrics": ["UnblendedCost"]}
 
     # When
-    prod_results = prod.get_cost_and_usage(**request)["ResultsByTime"]
-    dev_results = dev.get_cost_and_usage(**request)["ResultsByTime"]
+    results = _client(endpoint, EMPTY).get_cost_and_usage(**request)["ResultsByTime"]
 
-    # Then moto's own handler answers through the extended response class, per account
-    assert prod_results[0]["Total"]["UnblendedCost"]["Amount"] == "4321.09"
-    assert dev_results == []
+    # Then moto's own handler answers through the extended response class
+    assert results[0]["Total"]["UnblendedCost"]["Amount"] == "4321.09"
+
+
+# --- GetCostAndUsage from seeded rates ----------------------------------------------------------------------------
+
+
+def _daily_unblended(account_id: str) -> Decimal:
+    """What the seed says the account spends per day: its forecast's daily UNBLENDED_COST."""
+    return Decimal(SEEDS[account_id]["cost_forecast"]["daily_mean"]["UNBLENDED_COST"])
+
+
+@pytest.mark.parametrize("account_id", [PROD, DEV])
+def test_cost_and_usage_answers_every_call_from_the_callers_rates(endpoint: str, account_id: str) -> None:
+    # Given
+    ce = _client(endpoint, account_id)
+    request = {"TimePeriod": JAN_15_TO_MAR_1, "Granularity": "MONTHLY", "Metrics": ["UnblendedCost", "AmortizedCost"]}
+
+    # When the same request is sent twice (moto's own queue would be consumed by the first)
+    first = ce.get_cost_and_usage(**request)
+    second = ce.get_cost_and_usage(**request)
+
+    # Then both answers are the daily rate times the days of each (clipped) month
+    assert first["ResultsByTime"] == second["ResultsByTime"]
+    months = first["ResultsByTime"]
+    assert [m["TimePeriod"] for m in months] == [
+        {"Start": "2024-01-15", "End": "2024-02-01"},
+        {"Start": "2024-02-01", "End": "2024-03-01"},
+    ]
+    for month in months:
+        days = DAYS[month["TimePeriod"]["Start"]]
+        unblended = Decimal(month["Total"]["UnblendedCost"]["Amount"])
+        assert abs(unblended - _daily_unblended(account_id) * days) < Decimal("0.01")
+        assert month["Total"]["UnblendedCost"]["Unit"] == "USD"
+        assert Decimal(month["Total"]["AmortizedCost"]["Amount"]) > unblended  # RI upfront fees amortized
+        assert month["Groups"] == []
+        assert month["Estimated"] is False
+
+
+def test_cost_and_usage_differs_per_account(prod: Any, dev: Any) -> None:
+    request = {"TimePeriod": ANY_PERIOD, "Granularity": "MONTHLY", "Metrics": ["UnblendedCost"]}
+    prod_total = prod.get_cost_and_usage(**request)["ResultsByTime"][0]["Total"]
+    dev_total = dev.get_cost_and_usage(**request)["ResultsByTime"][0]["Total"]
+    assert prod_total != dev_total
+
+
+def test_cost_and_usage_groups_by_two_keys_and_names_the_linked_account(prod: Any) -> None:
+    # When
+    response = prod.get_cost_and_usage(
+        TimePeriod={"Start": "2024-05-01", "End": "2024-05-03"},
+        Granularity="DAILY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}],
+    )
+
+    # Then every group is (account, service); the daily groups add up to the account's daily rate
+    days = response["ResultsByTime"]
+    assert len(days) == 2
+    services = {g["Keys"][1] for g in days[0]["Groups"]}
+    assert services == {v if isinstance(v, str) else v["Value"] for v in SEEDS[PROD]["dimension_values"]["SERVICE"]}
+    assert {g["Keys"][0] for g in days[0]["Groups"]} == {PROD}
+    assert days[0]["Total"] == {}
+    total = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in days[0]["Groups"])
+    assert abs(total - _daily_unblended(PROD)) < Decimal("0.01")
+    assert response["DimensionValueAttributes"] == [{"Value": PROD, "Attributes": {"description": "acme-prod"}}]
+
+
+def test_cost_and_usage_filters_and_groups_by_tag(prod: Any) -> None:
+    # Given
+    request = {"TimePeriod": ANY_PERIOD, "Granularity": "MONTHLY", "Metrics": ["UnblendedCost"]}
+    lambda_only = {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Lambda"]}}
+
+    # When
+    everything = prod.get_cost_and_usage(**request)["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"]
+    lam = prod.get_cost_and_usage(Filter=lambda_only, **request)["ResultsByTime"][0]["Total"]["UnblendedCost"]
+    rest = prod.get_cost_and_usage(Filter={"Not": lambda_only}, **request)["ResultsByTime"][0]["Total"]
+    amazon = prod.get_cost_and_usage(
+        Filter={
+            "Dimensions": {"Key": "SERVICE", "Values": ["amazon"], "MatchOptions": ["CONTAINS", "CASE_INSENSITIVE"]}
+        },
+        GroupBy=[{"Type": "TAG", "Key": "team"}],
+        **request,
+    )["ResultsByTime"][0]["Groups"]
+
+    # Then
+    lambda_seed = next(
+        r for r in SEEDS[PROD]["savings_plans"]["coverage"] if r["attributes"]["SERVICE"] == "AWS Lambda"
+    )
+    per_day = Decimal(lambda_seed["covered_per_day"]) + Decimal(lambda_seed["on_demand_per_day"])
+    assert Decimal(lam["Amount"]) == per_day * 31
+    assert abs(Decimal(lam["Amount"]) + Decimal(rest["UnblendedCost"]["Amount"]) - Decimal(everything)) < Decimal(
+        "0.01"
+    )
+    [untagged] = amazon  # no line item carries a team tag: one "team$" group, as AWS reports untagged cost
+    assert untagged["Keys"] == ["team$"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"Metrics": ["Dollars"]},
+        {"Metrics": []},
+        {"Metrics": ["UnblendedCost"], "Granularity": "HOURLY"},
+        {"Metrics": ["UnblendedCost"], "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}] * 3},
+        {"Metrics": ["UnblendedCost"], "GroupBy": [{"Type": "COST_CATEGORY", "Key": "x"}]},
+        {"Metrics": ["UnblendedCost"], "Filter": {"Dimensions": {"Key": "NOPE", "Values": ["x"]}}},
+    ],
+)
+def test_cost_and_usage_rejects_bad_input(prod: Any, kwargs: dict[str, Any]) -> None:
+    request = {"TimePeriod": ANY_PERIOD, "Granularity": "MONTHLY", **kwargs}
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_cost_and_usage(**request)
+    assert _error_code(excinfo) == "ValidationException"
+
+
+def test_cost_and_usage_pages_with_next_page_token(prod: Any) -> None:
+    request = {
+        "TimePeriod": {"Start": "2024-01-01", "End": "2024-06-01"},
+        "Granularity": "DAILY",
+        "Metrics": ["UsageQuantity"],
+    }
+    first = prod.get_cost_and_usage(**request)
+    second = prod.get_cost_and_usage(NextPageToken=first["NextPageToken"], **request)
+    assert len(first["ResultsByTime"]) + len(second["ResultsByTime"]) == 152
+    assert "NextPageToken" not in second
+    assert first["ResultsByTime"][0]["Total"]["UsageQuantity"]["Unit"] == "N/A"
