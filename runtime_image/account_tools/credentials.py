@@ -10,6 +10,7 @@ explicit credentials of its own request.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,12 +53,18 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     vends: int = 0
+    vend_seconds_total: float = 0.0
 
     @property
     def hit_ratio(self) -> float:
         """Hits over lookups, 0.0 before the first lookup."""
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
+
+    @property
+    def mean_vend_ms(self) -> float:
+        """Mean vend round trip in milliseconds, 0.0 before the first vend."""
+        return self.vend_seconds_total / self.vends * 1000 if self.vends else 0.0
 
 
 class CredentialCache:
@@ -68,6 +75,7 @@ class CredentialCache:
         advisory_refresh_s: Seconds before expiry when one caller refreshes while others keep using the old ones.
         mandatory_refresh_s: Seconds before expiry when every caller waits for fresh credentials.
         max_entries: Least recently used entries beyond this are dropped.
+        on_vend: Called with (seconds, scope) after each successful vend, for metrics.
     """
 
     def __init__(
@@ -77,19 +85,26 @@ class CredentialCache:
         advisory_refresh_s: int = ADVISORY_REFRESH_S,
         mandatory_refresh_s: int = MANDATORY_REFRESH_S,
         max_entries: int = CREDENTIAL_CACHE_MAX_ENTRIES,
+        on_vend: Callable[[float, str], None] | None = None,
     ) -> None:
         self._vend = vend
         self._advisory_s = advisory_refresh_s
         self._mandatory_s = mandatory_refresh_s
         self._max_entries = max_entries
+        self._on_vend = on_vend
         self._entries: OrderedDict[CacheKey, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.stats = CacheStats()
 
     def _fetch(self, key: CacheKey, entry: _Entry) -> dict[str, Any]:
+        started = time.perf_counter()
         metadata = self._vend(key.account_id, key.scope, key.region)
+        elapsed = time.perf_counter() - started
         with self._lock:
             self.stats.vends += 1
+            self.stats.vend_seconds_total += elapsed
+        if self._on_vend:
+            self._on_vend(elapsed, key.scope)
         entry.region = metadata.get("region") or key.region or "us-east-1"
         return metadata
 

@@ -23,7 +23,13 @@ from account_tools.aws import AccountClients
 from account_tools.constants import HEALTH_PATH, MCP_PATH, SERVER_HOST, SERVER_PORT
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
-from account_tools.observability import ToolMetrics, configure_logging
+from account_tools.observability import (
+    ToolMetrics,
+    configure_logging,
+    observe_cache_hit_ratio,
+    record_vend_latency,
+    request_id_var,
+)
 from account_tools.settings import RuntimeSettings
 from account_tools.tools import (
     ToolRuntime,
@@ -61,6 +67,14 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(f"{field}: {' or '.join(msgs)}" for field, msgs in by_field.items())
 
 
+def _request_id(context: Context[Any, Any] | None) -> str | None:
+    """The JSON-RPC id of the request being served, or None for in-process calls."""
+    try:
+        return context.request_id if context is not None else None
+    except ValueError:  # no request context (called directly, e.g. in tests)
+        return None
+
+
 class AccountToolsServer(MCPServer):
     """``MCPServer`` whose argument-validation failures are structured ``invalid_parameter`` errors."""
 
@@ -68,12 +82,15 @@ class AccountToolsServer(MCPServer):
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         """Call a tool; invalid arguments yield ``{"error_type": "invalid_parameter", ...}`` before the tool runs."""
+        token = request_id_var.set(_request_id(context))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
                 raise
             return ToolFailure("invalid_parameter", describe_validation_error(exc.__cause__)).to_result()
+        finally:
+            request_id_var.reset(token)
 
 
 def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = None) -> ToolRuntime:
@@ -85,7 +102,9 @@ def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = No
         lambda account, scope, region: vendor.vend(account_id=account, scope=scope, region=region),
         advisory_refresh_s=settings.advisory_refresh_s,
         mandatory_refresh_s=settings.mandatory_refresh_s,
+        on_vend=lambda seconds, scope: record_vend_latency(seconds, scope=scope),
     )
+    observe_cache_hit_ratio(lambda: cache.stats.hit_ratio)
     return ToolRuntime(
         settings=settings, vendor=vendor, cache=cache, clients=AccountClients(cache), metrics=ToolMetrics()
     )

@@ -139,7 +139,8 @@ async def test_no_secret_reaches_any_log_or_result(local_stack: LocalStack):
     # Then neither results nor any component's log carry them, nor any session token
     logs = "".join(p.read_text(errors="replace") for p in local_stack.log_dir.glob("*.log"))
     output = json.dumps([body(r) for r in results])
-    assert '"outcome":"ok"' in logs.replace(" ", ""), "structured tool-call logs are missing"
+    calls = [json.loads(line) for line in logs.splitlines() if line.startswith("{") and '"tool call"' in line]
+    assert any(c["outcome"] == "ok" and c["request_id"] and c["target_account_id"] == AKSK_ACCOUNT for c in calls)
     for secret in secrets:
         assert secret
         assert secret not in logs

@@ -18,7 +18,7 @@ from mcp.types import CallToolResult
 from account_tools.aws import AccountClients
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
-from account_tools.observability import ToolMetrics, logger
+from account_tools.observability import ToolMetrics, logger, request_id_var
 from account_tools.settings import RuntimeSettings
 from account_tools.vendor_client import VendorClient
 
@@ -82,6 +82,7 @@ def structured_errors(
                 logger.info(
                     "tool call",
                     extra={
+                        "request_id": request_id_var.get(),
                         "tool": tool,
                         "target_account_id": target,
                         "outcome": error_type or "ok",
