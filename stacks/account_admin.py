@@ -1,0 +1,80 @@
+"""Account administration: registers accounts and organizations, encrypts their secrets."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from credential_vendor.constants import (
+    ENV_CUSTOMER_ROLE_NAME_PATTERN,
+    ENV_DEFAULT_REGION,
+    ENV_KMS_KEY_ARN,
+    ENV_REGISTRY_SECRET_ARN,
+)
+from stacks.constants import ADMIN_HANDLER, ADMIN_TIMEOUT_S
+from stacks.functions import VpcPythonFunction
+from stacks.network import Network
+from stacks.registry import Registry
+
+
+class AccountAdmin(Construct):
+    """Lambda that operators invoke (CLI or console) to manage the registry.
+
+    It registers, lists, disables and rotates accounts and organizations, generates ExternalIds,
+    and encrypts long-lived secrets with the registry key (``kms:Encrypt`` only, granted by the
+    key policy with the row's encryption context). It can never decrypt them.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        code: The shared ``lambdas/`` code asset.
+        network: VPC and subnets.
+        registry: The account registry.
+        default_region: Region recorded for accounts registered without one.
+        customer_role_name_pattern: Glob role ARNs must match when an ``iam_role`` account is registered.
+        log_retention: Retention of the function's log group.
+        removal_policy: What happens to the log group when the stack is deleted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        network: Network,
+        registry: Registry,
+        default_region: str,
+        customer_role_name_pattern: str,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._fn = VpcPythonFunction(
+            self,
+            "Admin",
+            code=code,
+            handler=ADMIN_HANDLER,
+            description="Registers and manages customer accounts in the registry (operators only)",
+            vpc=network.vpc,
+            subnets=network.subnets,
+            environment={
+                ENV_REGISTRY_SECRET_ARN: registry.secret.secret_arn,
+                ENV_DEFAULT_REGION: default_region,
+                ENV_CUSTOMER_ROLE_NAME_PATTERN: customer_role_name_pattern,
+                "POWERTOOLS_SERVICE_NAME": "account-admin",
+            },
+            timeout=Duration.seconds(ADMIN_TIMEOUT_S),
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.function = self._fn.function
+        self.role = self._fn.role
+        registry.allow_from(self._fn)
+
+    def use_key(self, key: kms.IKey) -> None:
+        """Tell the function which key encrypts registry secrets (permission comes from the key policy)."""
+        self.function.add_environment(ENV_KMS_KEY_ARN, key.key_arn)

@@ -1,0 +1,74 @@
+"""Names shared by the constructs of the CDK application.
+
+Environment variable names and the container contract come from the runtime code's stdlib-only
+constants modules, so infrastructure and runtime cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+LAMBDAS_DIR: Final = REPO_ROOT / "lambdas"
+LAMBDA_REQUIREMENTS: Final = LAMBDAS_DIR / "requirements.txt"
+MIGRATIONS_DIR: Final = LAMBDAS_DIR / "account_registry" / "migrations"
+RUNTIME_IMAGE_DIR: Final = REPO_ROOT / "runtime_image"
+
+# Context keys (cdk.json or `cdk synth -c key=value`).
+CONTEXT_ENVIRONMENT: Final = "environment"
+CONTEXT_ENVIRONMENTS: Final = "environments"
+DEFAULT_ENVIRONMENT: Final = "dev"
+
+APP_NAME: Final = "AccountTools"
+CUSTOMER_STAGE_ID: Final = "CustomerOnboarding"
+CUSTOMER_STACK_ID: Final = "CustomerRole"
+
+# Lambda handlers, relative to lambdas/ (the code root of every function).
+VENDOR_HANDLER: Final = "credential_vendor.handler.handler"
+ADMIN_HANDLER: Final = "account_admin.handler.handler"
+MIGRATE_HANDLER: Final = "account_registry.migrate_handler.handler"
+
+# Bundled Lambda packages (directories of lambdas/ copied into the code asset).
+LAMBDA_PACKAGES: Final = ("credential_vendor", "account_admin", "account_registry")
+
+VENDOR_TIMEOUT_S: Final = 15
+ADMIN_TIMEOUT_S: Final = 30
+MIGRATE_TIMEOUT_S: Final = 120
+FUNCTION_MEMORY_MB: Final = 512
+
+# Registry database.
+REGISTRY_DB_NAME: Final = "registry"
+REGISTRY_DB_USER: Final = "registry_admin"
+REGISTRY_DB_PORT: Final = 5432
+REGISTRY_ALLOCATED_STORAGE_GB: Final = 20
+REGISTRY_MAX_ALLOCATED_STORAGE_GB: Final = 100
+SECRET_ROTATION_DAYS: Final = 30
+
+# Gateway / Cognito.
+OAUTH_RESOURCE_SERVER_ID: Final = "account-tools"
+OAUTH_INVOKE_SCOPE: Final = "invoke"
+ACCESS_TOKEN_VALIDITY_MIN: Final = 60
+GATEWAY_TARGET_NAME: Final = "account-tools"
+RUNTIME_ENDPOINT_QUALIFIER: Final = "DEFAULT"
+# SigV4 signing name the Gateway uses towards the Runtime (outbound IAM auth).
+AGENTCORE_SIGNING_SERVICE: Final = "bedrock-agentcore"
+
+# Key administration actions of the registry KMS key: everything except using the key.
+KMS_ADMIN_ACTIONS: Final = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:Delete*",
+    "kms:Describe*",
+    "kms:Disable*",
+    "kms:Enable*",
+    "kms:Get*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Revoke*",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:Update*",
+)

@@ -1,0 +1,116 @@
+"""The one way this application builds a Lambda function from ``lambdas/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from stacks.constants import FUNCTION_MEMORY_MB
+from stacks.nag import acknowledge
+
+# What the Lambda service needs on the execution role to attach the function to the VPC
+# (the actions of AWSLambdaVPCAccessExecutionRole; EC2 offers no resource-level scoping for them).
+VPC_ENI_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+class VpcPythonFunction(Construct):
+    """An ARM64 Python Lambda function in the isolated subnets, with its own role, log group and SG.
+
+    The execution role starts empty apart from what running requires: writing to the function's
+    own log group, managing its VPC network interfaces and sending X-Ray traces. Callers add the
+    function's real permissions explicitly.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        code: The shared ``lambdas/`` code asset.
+        handler: Dotted handler path relative to ``lambdas/``.
+        description: What the function does.
+        vpc: The VPC to run in.
+        subnets: Subnets of ``vpc`` to attach to.
+        environment: Environment variables.
+        timeout: Function timeout.
+        log_retention: Retention of the function's log group.
+        removal_policy: What happens to the log group when the stack is deleted.
+        role_name: Optional fixed IAM role name (for roles other accounts trust).
+        memory_size_mb: Memory in MB.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        description: str,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        environment: Mapping[str, str],
+        timeout: Duration,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+        role_name: str | None = None,
+        memory_size_mb: int = FUNCTION_MEMORY_MB,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role: {description}"[:1000],
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"])
+        )
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description=f"{construct_id} Lambda function", allow_all_outbound=True
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            code=code,
+            handler=handler,
+            description=description,
+            role=self.role,
+            timeout=timeout,
+            memory_size=memory_size_mb,
+            environment=dict(environment),
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[self.security_group],
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.log_group,
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "EC2 network-interface actions required for VPC attachment and X-Ray PutTraceSegments/"
+            "PutTelemetryRecords do not support resource-level permissions.",
+        )

@@ -1,0 +1,69 @@
+"""Network of the registry and the credential vendor: isolated subnets, no internet path."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+# Services the VPC functions call: the vendor (STS, KMS, Secrets Manager), Powertools (logs, X-Ray),
+# and the Secrets Manager rotation function.
+INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
+    "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
+    "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "XRay": ec2.InterfaceVpcEndpointAwsService.XRAY,
+}
+
+
+class Network(Construct):
+    """A VPC with private isolated subnets only, reaching AWS APIs through interface endpoints.
+
+    There is no internet gateway and no NAT gateway: the vendor reaches STS, KMS, Secrets Manager,
+    CloudWatch Logs and X-Ray through interface endpoints with private DNS. Rejected and accepted
+    traffic is recorded in VPC flow logs.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        cidr: IPv4 CIDR of the VPC.
+        max_azs: Number of availability zones.
+        log_retention: Retention of the flow log group.
+        removal_policy: What happens to the flow log group when the stack is deleted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cidr: str,
+        max_azs: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(cidr),
+            max_azs=max_azs,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
+            ],
+            restrict_default_security_group=True,
+        )
+        flow_log_group = logs.LogGroup(self, "FlowLogs", retention=log_retention, removal_policy=removal_policy)
+        self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group))
+        self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        self.endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        for name, service in INTERFACE_ENDPOINTS.items():
+            endpoint = self.vpc.add_interface_endpoint(
+                name, service=service, subnets=self.subnets, private_dns_enabled=True, open=False
+            )
+            # HTTPS from inside the VPC only (the literal CIDR keeps the rule reviewable in the template).
+            endpoint.connections.allow_default_port_from(ec2.Peer.ipv4(cidr), "HTTPS from the VPC")
+            self.endpoints[name] = endpoint

@@ -1,0 +1,144 @@
+"""The platform stack: wires the constructs of one environment together, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from stacks.account_admin import AccountAdmin
+from stacks.bundling import lambda_code
+from stacks.config import EnvironmentConfig
+from stacks.gateway import AgentAuth, ToolsGateway
+from stacks.network import Network
+from stacks.registry import Registry, RegistryMigrations
+from stacks.registry_key import RegistryKey
+from stacks.runtime import McpRuntime
+from stacks.vendor import CredentialVendor
+
+
+class AccountToolsStack(Stack):
+    """Everything the multi-account tools run on in the platform account, for one environment.
+
+    Network -> registry (RDS + migrations) -> credential vendor and account admin -> registry
+    KMS key -> MCP runtime (may only invoke the vendor) -> Gateway (JWT in, SigV4 out).
+
+    Args:
+        scope: The app.
+        construct_id: Stack id.
+        config: The environment's settings.
+        **kwargs: Further ``Stack`` properties (env, synthesizer, ...).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # CDK adds explicit DependsOn next to Ref/GetAtt it also emits (role -> function, ...):
+        # redundant but harmless, and not ours to remove. Every other cfn-lint rule stays on.
+        self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
+        retention = config.log_retention
+        removal = config.removal_policy
+        code = lambda_code()
+
+        network = Network(
+            self,
+            "Network",
+            cidr=config.vpc_cidr,
+            max_azs=config.max_azs,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        registry = Registry(
+            self,
+            "Registry",
+            env_name=config.name,
+            vpc=network.vpc,
+            subnets=network.subnets,
+            instance_type=config.db_instance_type,
+            multi_az=config.db_multi_az,
+            deletion_protection=config.db_deletion_protection,
+            backup_retention_days=config.db_backup_retention_days,
+            retain_data=config.retain_data,
+            log_retention=retention,
+        )
+        migrations = RegistryMigrations(
+            self,
+            "Migrations",
+            registry=registry,
+            code=code,
+            vpc=network.vpc,
+            subnets=network.subnets,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        vendor = CredentialVendor(
+            self,
+            "CredentialVendor",
+            env_name=config.name,
+            code=code,
+            network=network,
+            registry=registry,
+            allowed_log_groups=config.allowed_log_groups,
+            default_region=config.default_target_region,
+            session_duration_s=config.session_duration_s,
+            customer_role_name_pattern=config.customer_role_name_pattern,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        admin = AccountAdmin(
+            self,
+            "AccountAdmin",
+            code=code,
+            network=network,
+            registry=registry,
+            default_region=config.default_target_region,
+            customer_role_name_pattern=config.customer_role_name_pattern,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        key = RegistryKey(
+            self, "RegistryKey", decrypters=[vendor.role], encrypters=[admin.role], removal_policy=removal
+        )
+        vendor.use_key(key.key)
+        admin.use_key(key.key)
+        # Functions serving requests only start once the schema exists.
+        vendor.function.node.add_dependency(migrations.resource)
+        admin.function.node.add_dependency(migrations.resource)
+
+        runtime = McpRuntime(
+            self,
+            "McpRuntime",
+            env_name=config.name,
+            vendor_function_name=vendor.function.function_name,
+            allowed_log_groups=config.allowed_log_groups,
+            default_account_id=config.default_target_account_id,
+            default_region=config.default_target_region,
+        )
+        vendor.allow_invoke_only_by(runtime.role)
+
+        auth = AgentAuth(self, "AgentAuth", env_name=config.name, removal_policy=removal)
+        gateway = ToolsGateway(
+            self,
+            "ToolsGateway",
+            env_name=config.name,
+            runtime=runtime,
+            auth=auth,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+
+        outputs = {
+            "GatewayUrl": (gateway.gateway.gateway_url or "", "MCP endpoint of the AgentCore Gateway"),
+            "TokenEndpoint": (auth.token_endpoint, "OAuth2 token endpoint (client_credentials grant)"),
+            "OAuthScope": (auth.invoke_scope, "Scope to request with the token"),
+            "ClientId": (auth.agent_client.user_pool_client_id, "App client id of the agents' client"),
+            "UserPoolId": (auth.user_pool.user_pool_id, "User pool holding the client (read its secret from here)"),
+            "VendorFunctionName": (vendor.function.function_name, "Credential vendor Lambda"),
+            "VendorRoleArn": (vendor.role.role_arn, "Role customers trust (customer onboarding template)"),
+            "AdminFunctionName": (admin.function.function_name, "Account administration Lambda"),
+            "RegistryEndpoint": (registry.instance.db_instance_endpoint_address, "Registry database endpoint"),
+            "RegistrySecretArn": (registry.secret.secret_arn, "Registry connection secret"),
+            "RuntimeArn": (runtime.runtime.agent_runtime_arn, "AgentCore Runtime of the MCP server"),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,133 @@
+"""The MCP server container in AgentCore Runtime."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from account_tools.constants import (
+    ENV_ALLOWED_LOG_GROUPS,
+    ENV_DEFAULT_ACCOUNT_ID,
+    ENV_DEFAULT_REGION,
+    ENV_VENDOR_FUNCTION_NAME,
+)
+from stacks.constants import RUNTIME_ENDPOINT_QUALIFIER, RUNTIME_IMAGE_DIR
+from stacks.nag import acknowledge
+
+IMAGE_PLATFORM = ecr_assets.Platform.LINUX_ARM64
+IMAGE_EXCLUDES = ("**/__pycache__", "**/*.pyc", ".mypy_cache", ".pytest_cache", "tests")
+
+
+def runtime_name(env_name: str) -> str:
+    """AgentCore Runtime name: letters, digits and underscores only."""
+    return f"account_tools_{env_name}"
+
+
+class McpRuntime(Construct):
+    """The account-tools MCP server (``runtime_image/``) hosted by AgentCore Runtime.
+
+    The image is built for linux/arm64 at deploy time (synth needs no Docker). The server speaks
+    MCP over streamable HTTP on the runtime's standard contract (port 8000, ``/mcp``), is invoked
+    with SigV4 (IAM inbound auth: only principals granted ``InvokeAgentRuntime`` reach it) and gets
+    the vendor function name, the log-group allowlist and the default target from environment
+    variables. Its role may pull its image and write its own logs, traces and metrics; the vendor
+    construct adds ``lambda:InvokeFunction`` on the vendor. Nothing else: no database, KMS or STS.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        env_name: Environment name (part of the runtime name).
+        vendor_function_name: Name of the credential vendor Lambda.
+        allowed_log_groups: Log groups the Logs Insights tools may query.
+        default_account_id: Target account for calls that name none (optional).
+        default_region: Region for calls that name none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env_name: str,
+        vendor_function_name: str,
+        allowed_log_groups: tuple[str, ...],
+        default_account_id: str | None,
+        default_region: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.image = ecr_assets.DockerImageAsset(
+            self,
+            "Image",
+            directory=str(RUNTIME_IMAGE_DIR),
+            platform=IMAGE_PLATFORM,
+            exclude=list(IMAGE_EXCLUDES),
+            display_name="account-tools MCP server image",
+        )
+        environment = {
+            ENV_VENDOR_FUNCTION_NAME: vendor_function_name,
+            ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
+            ENV_DEFAULT_REGION: default_region,
+        }
+        if default_account_id:
+            environment[ENV_DEFAULT_ACCOUNT_ID] = default_account_id
+        self.runtime = agentcore.Runtime(
+            self,
+            "Runtime",
+            runtime_name=runtime_name(env_name),
+            description="Multi-account AWS tools (Cost Explorer, CloudTrail, Logs Insights) over MCP",
+            agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_ecr_repository(
+                self.image.repository, self.image.image_tag
+            ),
+            protocol_configuration=agentcore.ProtocolType.MCP,
+            environment_variables=environment,
+            tracing_enabled=True,
+        )
+        self.role: iam.IRole = self.runtime.role
+        self._acknowledge_service_defaults()
+
+    @property
+    def image_hash(self) -> str:
+        """Content hash of the container image asset; changes with every image change."""
+        return self.image.asset_hash
+
+    @property
+    def invocation_url(self) -> str:
+        """HTTPS URL of the runtime's MCP endpoint (``InvokeAgentRuntime``, DEFAULT endpoint)."""
+        stack = Stack.of(self)
+        escaped_arn = (
+            f"arn%3A{stack.partition}%3Abedrock-agentcore%3A{stack.region}%3A{stack.account}"
+            f"%3Aruntime%2F{self.runtime.agent_runtime_id}"
+        )
+        return (
+            f"https://bedrock-agentcore.{stack.region}.{stack.url_suffix}/runtimes/{escaped_arn}"
+            f"/invocations?qualifier={RUNTIME_ENDPOINT_QUALIFIER}"
+        )
+
+    def _acknowledge_service_defaults(self) -> None:
+        prefix = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>"
+        reasons = {
+            f"{prefix}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*]": (
+                "AgentCore names the runtime's log groups at creation "
+                "(/aws/bedrock-agentcore/runtimes/<id>-<endpoint>); the prefix is as narrow as the ids allow."
+            ),
+            f"{prefix}:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*]": (
+                "Log streams are created by the runtime per session under its own log-group prefix."
+            ),
+            f"{prefix}:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]": (
+                "logs:DescribeLogGroups is a list action that cannot be scoped to a log group."
+            ),
+            f"{prefix}:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:workload-identity-directory/default/"
+            "workload-identity/*]": (
+                "AgentCore creates the runtime's workload identity with a generated name; access tokens are "
+                "only issued for the runtime's own identity."
+            ),
+            "AwsSolutions-IAM5[Resource::*]": (
+                "X-Ray trace writes, ecr:GetAuthorizationToken and cloudwatch:PutMetricData (conditioned on the "
+                "bedrock-agentcore namespace) do not support resource-level permissions."
+            ),
+        }
+        for rule_id, reason in reasons.items():
+            acknowledge(self.runtime, rule_id, reason)
