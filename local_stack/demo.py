@@ -15,15 +15,18 @@ import json
 import signal
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
 from mcp import Client
 
 from account_tools.constants import SERVER_PORT
+from local_stack.demo_data import demo_event_data_store_id
 from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, LocalStack, SeededAccount
 
 LOG_QUERY = "fields @timestamp, @message | sort @timestamp desc | limit 5"
+LAKE_QUERY = "SELECT eventName, userIdentity.userName, eventTime FROM {store} WHERE readOnly = false LIMIT 5"
 
 
 def _show(title: str, result: Any) -> dict[str, Any]:
@@ -32,6 +35,53 @@ def _show(title: str, result: Any) -> dict[str, Any]:
     print(f"\n--- {title} -> {flag}")
     print(json.dumps(body, indent=2, default=str)[:2000])
     return body
+
+
+def _own_data_only(tool: str, body: dict[str, Any], me: SeededAccount, others: list[SeededAccount]) -> list[str]:
+    """Isolation problems of one answer: it must name its own account's alias and no other account."""
+    text = json.dumps(body)
+    problems = [] if me.alias in text else [f"{tool} for {me.account_id} lacks its own data ({me.alias})"]
+    problems.extend(
+        f"{tool} for {me.account_id} contains {o.account_id}'s data"
+        for o in others
+        if o.account_id in text or o.alias in text
+    )
+    return problems
+
+
+def _last_full_month() -> tuple[str, str]:
+    first_of_this_month = datetime.now(UTC).date().replace(day=1)
+    return (first_of_this_month - timedelta(days=1)).replace(day=1).isoformat(), first_of_this_month.isoformat()
+
+
+async def _new_tool_groups(client: Client, me: SeededAccount, others: list[SeededAccount]) -> list[str]:
+    """One call per Cost Explorer / commitments / CloudTrail / Lake tool group for one account."""
+    account_id = me.account_id
+    start, end = _last_full_month()
+    problems: list[str] = []
+    calls: list[tuple[str, dict[str, Any]]] = [
+        (
+            "get_cost_and_usage",
+            {
+                "start_date": start,
+                "end_date": end,
+                "group_by": '[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}]',
+            },
+        ),
+        ("get_reservation_utilization", {"start_date": start, "end_date": end, "group_by_subscription": "true"}),
+        ("lookup_events", {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "max_results": "5"}),
+        ("list_event_data_stores", {}),
+        ("lake_query", {"query_statement": LAKE_QUERY.format(store=demo_event_data_store_id(account_id))}),
+    ]
+    for tool, arguments in calls:
+        arguments = {**arguments, "target_account_id": account_id}
+        shown = ", ".join(f"{k}={v}" for k, v in arguments.items())
+        body = _show(f"{tool}({shown})", await client.call_tool(tool, arguments))
+        if "error_type" in body:
+            problems.append(f"{tool} for {account_id} failed: {body['message']}")
+            continue
+        problems.extend(_own_data_only(tool, body, me, others))
+    return problems
 
 
 async def agent_session(stack: LocalStack) -> list[str]:
@@ -61,6 +111,7 @@ async def agent_session(stack: LocalStack) -> list[str]:
             if me.marker not in text:
                 problems.append(f"logs for {account_id} lack its own data")
             problems.extend(f"logs for {account_id} contain {o.account_id}'s data" for o in others if o.marker in text)
+            problems.extend(await _new_tool_groups(client, me, others))
         print("\n=== what an agent sees when it gets things wrong ===")
         _show(
             "get_caller_identity(target_account_id=444444444444)  # not registered",
@@ -69,6 +120,22 @@ async def agent_session(stack: LocalStack) -> list[str]:
         _show(
             'get_caller_identity(target_account_id="12ab")  # not an account id',
             await client.call_tool("get_caller_identity", {"target_account_id": "12ab"}),
+        )
+        _show(
+            "lake_query(FROM another account's event data store)  # refused before StartQuery",
+            await client.call_tool(
+                "lake_query",
+                {
+                    "query_statement": LAKE_QUERY.format(store=demo_event_data_store_id(AKSK_ACCOUNT)),
+                    "target_account_id": ROLE_ACCOUNT,
+                },
+            ),
+        )
+        _show(
+            'get_cost_and_usage(start_date="2026-02-30")  # not a date: refused before any AWS call',
+            await client.call_tool(
+                "get_cost_and_usage", {"start_date": "2026-02-30", "target_account_id": ROLE_ACCOUNT}
+            ),
         )
         _show(
             "logs_insights_query(query_string='SOURCE ...')  # outside the log-group allowlist",

@@ -189,19 +189,18 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 for name, value in values.items():
                     total = totals.setdefault(name, {"amount": 0.0, "unit": value["unit"]})
                     total["amount"] = round(total["amount"] + value["amount"], 6)
+        attributes = {
+            a["Value"]: a.get("Attributes", {}) for a in response.get("DimensionValueAttributes", []) if "Value" in a
+        }
         result: dict[str, Any] = {
             "target_account_id": account,
             "time_period": {"start": start.isoformat(), "end": end.isoformat()},
             "granularity": granularity,
             "group_by": [f"{g.Type}:{g.Key}" for g in group_by or []],
-            "rows": rows,
+            **({"dimension_value_attributes": attributes} if attributes else {}),
             "totals": totals,
+            "rows": rows,
         }
-        attributes = {
-            a["Value"]: a.get("Attributes", {}) for a in response.get("DimensionValueAttributes", []) if "Value" in a
-        }
-        if attributes:
-            result["dimension_value_attributes"] = attributes
         if response.get("NextPageToken"):
             result["next_page_token"] = response["NextPageToken"]
         return result
