@@ -198,3 +198,12 @@ CostFilterParam = Annotated[  # type: ignore[valid-type]  # a runtime alias buil
         '"Values": ["AWS Lambda"]}}; combine with And/Or/Not; default: no filter'
     ),
 ]
+
+
+# Bounded waits of tools that poll an asynchronous AWS query (Logs Insights, CloudTrail Lake).
+DEFAULT_WAIT_S = 20
+MAX_WAIT_S = 60
+WaitSecondsParam = Annotated[  # type: ignore[valid-type]  # a runtime alias built by lenient_int
+    lenient_int(ge=0, le=MAX_WAIT_S),
+    Field(description=f"seconds to wait for the query to finish, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
+]

@@ -19,14 +19,12 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools.errors import ToolFailure
-from account_tools.params import AccountIdParam, lenient_int
+from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsParam, lenient_int
 from account_tools.tools import ToolRuntime, structured_errors
 
 SCOPE = "cloudtrail_lake"
 POLL_INITIAL_S = 0.5
 POLL_MAX_S = 2.0
-DEFAULT_WAIT_S = 20
-MAX_WAIT_S = 60
 DEFAULT_ROWS = 100
 MAX_STORE_PAGES = 20
 _TERMINAL = {"FINISHED", "FAILED", "CANCELLED", "TIMED_OUT"}
@@ -36,10 +34,6 @@ _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 QueryIdParam = Annotated[str, Field(description="query_id returned by lake_query")]
 MaxRowsParam = Annotated[
     lenient_int(ge=1, le=1000), Field(description=f"rows per page, 1-1000, default {DEFAULT_ROWS}")
-]
-WaitParam = Annotated[
-    lenient_int(ge=0, le=MAX_WAIT_S),
-    Field(description=f"seconds to wait for the query to finish, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
 ]
 
 
@@ -189,7 +183,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 "e.g. SELECT eventName, userIdentity.arn FROM <event_data_store_id> WHERE eventName = 'ConsoleLogin'",
             ),
         ],
-        wait_seconds: WaitParam = DEFAULT_WAIT_S,
+        wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         max_results: MaxRowsParam = DEFAULT_ROWS,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:

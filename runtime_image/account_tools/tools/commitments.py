@@ -13,7 +13,7 @@ from pydantic import Field
 
 from account_tools.params import AccountIdParam, CostFilterParam, LenientBool, lenient_int, lenient_list
 from account_tools.tools import ToolRuntime, structured_errors
-from account_tools.tools.cost_explorer import amount, period_param, time_period
+from account_tools.tools.cost_explorer import EndDate, StartDate, amount, period_param, time_period
 
 SCOPE = "commitments"
 SavingsPlansGroupKey = Literal["SERVICE", "REGION", "INSTANCE_FAMILY"]
@@ -22,10 +22,6 @@ ReservationGroupKey = Literal[
     "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY",
 ]  # fmt: skip
 
-StartDate = Annotated[
-    str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
-]
-EndDate = Annotated[str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")]
 OptionalGranularity = Annotated[
     Literal["DAILY", "MONTHLY"] | None,
     Field(description="DAILY or MONTHLY rows; default: only the total for the whole period"),

@@ -105,18 +105,20 @@ def _group_by(group_by: list[CostGroupBy] | None) -> list[dict[str, str]]:
     return [g.to_api() for g in group_by or []]
 
 
+StartDate = Annotated[
+    str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
+]
+EndDate = Annotated[str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")]
+
+
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``get_cost_and_usage``, ``get_cost_forecast`` and ``get_dimension_values``."""
 
     @server.tool(name="get_cost_and_usage")
     @structured_errors(rt, "get_cost_and_usage")
     async def get_cost_and_usage(
-        start_date: Annotated[
-            str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
-        ] = None,
-        end_date: Annotated[
-            str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")
-        ] = None,
+        start_date: StartDate = None,
+        end_date: EndDate = None,
         granularity: Annotated[
             Literal["DAILY", "MONTHLY", "HOURLY"],
             Field(description=f"bucket size, default MONTHLY; HOURLY covers at most {MAX_HOURLY_DAYS} days"),
@@ -272,12 +274,8 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         dimension: Annotated[
             CostDimension, Field(description="the dimension to list, e.g. SERVICE, REGION, LINKED_ACCOUNT")
         ],
-        start_date: Annotated[
-            str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
-        ] = None,
-        end_date: Annotated[
-            str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")
-        ] = None,
+        start_date: StartDate = None,
+        end_date: EndDate = None,
         search_string: Annotated[
             str | None, Field(max_length=1024, description="only values containing this text; default all")
         ] = None,

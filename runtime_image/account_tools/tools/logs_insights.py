@@ -17,15 +17,13 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools.errors import ToolFailure
-from account_tools.params import AccountIdParam, lenient_int, lenient_list
+from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsParam, lenient_int, lenient_list
 from account_tools.tools import ToolRuntime, structured_errors
 
 SCOPE = "logs_insights"
 DEFAULT_LOOKBACK = timedelta(hours=1)
 POLL_INITIAL_S = 0.5
 POLL_MAX_S = 2.0
-DEFAULT_WAIT_S = 20
-MAX_WAIT_S = 60
 _TERMINAL = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
 
 # Logs Insights commands that read other log groups than those the call names.
@@ -126,10 +124,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         ] = None,
         end_time: Annotated[str | None, Field(description="ISO-8601 UTC end, default now")] = None,
         limit: Annotated[lenient_int(ge=1, le=10000), Field(description="max rows, 1-10000, default 100")] = 100,
-        wait_seconds: Annotated[
-            lenient_int(ge=0, le=MAX_WAIT_S),
-            Field(description=f"seconds to wait for completion, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
-        ] = DEFAULT_WAIT_S,
+        wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
         """Run a CloudWatch Logs Insights query in a target account over allowlisted log groups.
@@ -166,10 +161,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
     @structured_errors(rt, "logs_insights_get_results")
     async def logs_insights_get_results(
         query_id: Annotated[str, Field(description="query_id returned by logs_insights_query")],
-        wait_seconds: Annotated[
-            lenient_int(ge=0, le=MAX_WAIT_S),
-            Field(description=f"seconds to wait for completion, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
-        ] = DEFAULT_WAIT_S,
+        wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
         """Resume a Logs Insights query started by logs_insights_query and return its rows.
