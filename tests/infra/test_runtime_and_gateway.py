@@ -1,0 +1,155 @@
+"""The MCP runtime, the Gateway in front of it, and what the stack outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from account_tools.constants import ENV_ALLOWED_LOG_GROUPS, ENV_DEFAULT_REGION, ENV_VENDOR_FUNCTION_NAME
+from stacks.constants import (
+    AGENTCORE_SIGNING_SERVICE,
+    OAUTH_INVOKE_SCOPE,
+    OAUTH_RESOURCE_SERVER_ID,
+    RUNTIME_IMAGE_DIR,
+    VENDOR_HANDLER,
+)
+from stacks.runtime import runtime_name
+from tests.infra.conftest import Synthesized
+from tests.infra.template_queries import (
+    Json,
+    as_list,
+    grants,
+    joined,
+    only,
+    props,
+    referenced_id,
+    resources,
+    role_statements,
+)
+
+pytestmark = pytest.mark.infra
+
+REQUIRED_OUTPUTS = (
+    "GatewayUrl",
+    "TokenEndpoint",
+    "ClientId",
+    "VendorFunctionName",
+    "RegistryEndpoint",
+    "VendorRoleArn",
+)
+
+
+def runtime(template: Json) -> tuple[str, Json]:
+    return only(resources(template, "AWS::BedrockAgentCore::Runtime"))
+
+
+def test_runtime_image_is_an_arm64_asset_of_runtime_image(dev: Synthesized) -> None:
+    # Given the platform stack's asset manifest
+    images = dev.platform_file("assets.json")["dockerImages"]
+
+    # Then the one container image is built from runtime_image/ for linux/arm64
+    (image_hash, image), *others = images.items()
+    assert others == []
+    assert image["source"]["platform"] == "linux/arm64"
+    staged = dev.outdir / image["source"]["directory"]
+    assert (staged / "Dockerfile").read_text() == (RUNTIME_IMAGE_DIR / "Dockerfile").read_text()
+    # And the runtime runs exactly that image
+    _, rt = runtime(dev.platform)
+    assert joined(props(rt)["AgentRuntimeArtifact"]["ContainerConfiguration"]["ContainerUri"]).endswith(
+        f":{image_hash}"
+    )
+
+
+def test_runtime_speaks_mcp_with_its_configuration(dev: Synthesized) -> None:
+    _, rt = runtime(dev.platform)
+    rt_props = props(rt)
+    config = dev.app.config
+    assert rt_props["AgentRuntimeName"] == runtime_name(config.name)
+    assert rt_props["ProtocolConfiguration"] == "MCP"
+    env = rt_props["EnvironmentVariables"]
+    vendor_id = only(
+        {
+            r: f
+            for r, f in resources(dev.platform, "AWS::Lambda::Function").items()
+            if props(f).get("Handler") == VENDOR_HANDLER
+        }
+    )[0]
+    assert referenced_id(env[ENV_VENDOR_FUNCTION_NAME]) == vendor_id
+    assert env[ENV_ALLOWED_LOG_GROUPS] == ",".join(config.allowed_log_groups)
+    assert env[ENV_DEFAULT_REGION] == config.default_target_region
+    # IAM (SigV4) inbound auth is the default: no JWT authorizer on the runtime itself
+    assert "AuthorizerConfiguration" not in rt_props
+
+
+def test_gateway_uses_jwt_inbound_auth_for_the_agent_client(dev: Synthesized) -> None:
+    # Given the gateway and the user pool client created for agents
+    template = dev.platform
+    _, gateway = only(resources(template, "AWS::BedrockAgentCore::Gateway"))
+    client_id, client = only(resources(template, "AWS::Cognito::UserPoolClient"))
+    pool_id, pool = only(resources(template, "AWS::Cognito::UserPool"))
+
+    # Then inbound auth is a JWT authorizer on the user pool's discovery document
+    assert props(gateway)["AuthorizerType"] == "CUSTOM_JWT"
+    jwt = props(gateway)["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+    assert joined(jwt["DiscoveryUrl"]).endswith(f"/<{pool_id}>/.well-known/openid-configuration")
+    assert [referenced_id(c) for c in jwt["AllowedClients"]] == [client_id]
+    assert jwt["AllowedScopes"] == [f"{OAUTH_RESOURCE_SERVER_ID}/{OAUTH_INVOKE_SCOPE}"]
+    # And the client is a confidential client-credentials client, and nobody can sign up
+    assert props(client)["AllowedOAuthFlows"] == ["client_credentials"]
+    assert props(client)["GenerateSecret"] is True
+    assert props(pool)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+def test_gateway_targets_the_runtime_with_iam_outbound_auth(dev: Synthesized) -> None:
+    # Given the gateway target and the runtime
+    template = dev.platform
+    _, target = only(resources(template, "AWS::BedrockAgentCore::GatewayTarget"))
+    runtime_id, _ = runtime(template)
+    gateway_id, gateway = only(resources(template, "AWS::BedrockAgentCore::Gateway"))
+
+    # Then the target is the runtime's MCP invocation endpoint
+    endpoint = joined(props(target)["TargetConfiguration"]["Mcp"]["McpServer"]["Endpoint"])
+    assert endpoint.startswith("https://bedrock-agentcore.<AWS::Region>.<AWS::URLSuffix>/runtimes/arn%3A")
+    assert f"%3Aruntime%2F<{runtime_id}.AgentRuntimeId>/invocations?qualifier=DEFAULT" in endpoint
+    # And the gateway signs its calls with its own role
+    assert props(target)["CredentialProviderConfigurations"] == [
+        {
+            "CredentialProviderType": "GATEWAY_IAM_ROLE",
+            "CredentialProvider": {"IamCredentialProvider": {"Service": AGENTCORE_SIGNING_SERVICE}},
+        }
+    ]
+    gateway_role = referenced_id(props(gateway)["RoleArn"])
+    invoke = [s for s in role_statements(template, gateway_role) if grants(s, "bedrock-agentcore:InvokeAgentRuntime")]
+    assert len(invoke) == 1
+    assert {joined(r) for r in as_list(invoke[0]["Resource"])} == {
+        f"<{runtime_id}.AgentRuntimeArn>",
+        f"<{runtime_id}.AgentRuntimeArn>/*",
+    }
+    assert referenced_id(props(target)["GatewayIdentifier"]) == gateway_id
+
+
+def test_target_tools_resync_after_every_runtime_image_change(dev: Synthesized) -> None:
+    # Given the synchronization custom resource and the image asset hash
+    template = dev.platform
+    _, sync = only(resources(template, "Custom::GatewayTargetSync"))
+    image_hash = next(iter(dev.platform_file("assets.json")["dockerImages"]))
+    target_id, _ = only(resources(template, "AWS::BedrockAgentCore::GatewayTarget"))
+    runtime_id, _ = runtime(template)
+
+    # Then creating and updating it calls SynchronizeGatewayTargets for the runtime target
+    for phase in ("Create", "Update"):
+        call = joined(props(sync)[phase])
+        assert '"action":"SynchronizeGatewayTargets"' in call
+        assert f'"targetIdList":["<{target_id}.TargetId>"]' in call
+        # And its properties change with the image (and the runtime version), so every image change re-runs it
+        assert image_hash in call
+        assert f"<{runtime_id}.AgentRuntimeVersion>" in call
+
+
+def test_stack_outputs_what_agents_and_operators_need(dev: Synthesized) -> None:
+    outputs = dev.platform["Outputs"]
+    for name in REQUIRED_OUTPUTS:
+        assert name in outputs, name
+    _, gateway = only(resources(dev.platform, "AWS::BedrockAgentCore::Gateway"))
+    assert outputs["GatewayUrl"]["Value"]["Fn::GetAtt"][1] == "GatewayUrl"
+    assert joined(outputs["TokenEndpoint"]["Value"]).endswith("/oauth2/token")
+    assert gateway is not None
