@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
@@ -86,6 +86,10 @@ class McpRuntime(Construct):
             tracing_enabled=True,
         )
         self.role: iam.IRole = self.runtime.role
+        Annotations.of(self.runtime).acknowledge_info(
+            "aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped",
+            "The image URI is the CDK asset's ECR location, resolved at deploy time.",
+        )
         self._acknowledge_service_defaults()
 
     @property
