@@ -6,7 +6,7 @@ import pytest
 
 from credential_vendor.constants import ENCRYPTION_CONTEXT_ACCOUNT_KEY, ENCRYPTION_CONTEXT_ORG_KEY
 from stacks.constants import VENDOR_HANDLER
-from tests.infra.conftest import Synthesized
+from tests.infra.synth import Synthesized
 from tests.infra.template_queries import (
     Json,
     all_policy_statements,

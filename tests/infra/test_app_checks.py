@@ -14,7 +14,7 @@ from stacks.bundling import PIP_PLATFORM, PipLocalBundling, source_hash
 from stacks.config import ConfigError, EnvironmentConfig
 from stacks.constants import ADMIN_HANDLER, LAMBDAS_DIR, MIGRATE_HANDLER, VENDOR_HANDLER
 from stacks.nag import MIN_REASON_CHARS
-from tests.infra.conftest import Synthesized, project_context
+from tests.infra.synth import Synthesized, project_context
 from tests.infra.template_queries import props, resources
 
 pytestmark = pytest.mark.infra

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credential_vendor.scopes import union_of_actions
-from tests.infra.conftest import Synthesized
+from tests.infra.synth import Synthesized
 from tests.infra.template_queries import Json, as_list, only, props, referenced_id, resources, role_statements
 
 pytestmark = pytest.mark.infra

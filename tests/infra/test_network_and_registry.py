@@ -6,7 +6,7 @@ import pytest
 
 from stacks.constants import ADMIN_HANDLER, MIGRATE_HANDLER, SECRET_ROTATION_DAYS, VENDOR_HANDLER
 from stacks.registry import migrations_fingerprint
-from tests.infra.conftest import Synthesized
+from tests.infra.synth import Synthesized
 from tests.infra.template_queries import Json, joined, only, props, referenced_id, resources
 
 pytestmark = pytest.mark.infra

@@ -13,7 +13,7 @@ from stacks.constants import (
     VENDOR_HANDLER,
 )
 from stacks.runtime import runtime_name
-from tests.infra.conftest import Synthesized
+from tests.infra.synth import Synthesized
 from tests.infra.template_queries import (
     Json,
     as_list,
@@ -149,7 +149,7 @@ def test_stack_outputs_what_agents_and_operators_need(dev: Synthesized) -> None:
     outputs = dev.platform["Outputs"]
     for name in REQUIRED_OUTPUTS:
         assert name in outputs, name
-    _, gateway = only(resources(dev.platform, "AWS::BedrockAgentCore::Gateway"))
-    assert outputs["GatewayUrl"]["Value"]["Fn::GetAtt"][1] == "GatewayUrl"
+    gateway_id, _ = only(resources(dev.platform, "AWS::BedrockAgentCore::Gateway"))
+    assert outputs["GatewayUrl"]["Value"] == {"Fn::GetAtt": [gateway_id, "GatewayUrl"]}
     assert joined(outputs["TokenEndpoint"]["Value"]).endswith("/oauth2/token")
-    assert gateway is not None
+    assert outputs["OAuthScope"]["Value"] == f"{OAUTH_RESOURCE_SERVER_ID}/{OAUTH_INVOKE_SCOPE}"
