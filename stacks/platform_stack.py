@@ -101,7 +101,9 @@ class AccountToolsStack(Stack):
         )
         vendor.use_key(key.key)
         admin.use_key(key.key)
-        # Functions serving requests only start once the schema exists.
+        # The first rotation changes the password right after the schedule is created: let the
+        # migrations finish first. Functions serving requests only start once the schema exists.
+        registry.rotation.node.add_dependency(migrations.resource)
         vendor.function.node.add_dependency(migrations.resource)
         admin.function.node.add_dependency(migrations.resource)
 

@@ -90,6 +90,9 @@ class CredentialVendor(Construct):
                 ENV_CUSTOMER_ROLE_NAME_PATTERN: customer_role_name_pattern,
                 "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                # The VPC has no internet path: STS must be the regional endpoint (served by the
+                # interface endpoint), never the global sts.amazonaws.com.
+                "AWS_STS_REGIONAL_ENDPOINTS": "regional",
             },
             timeout=Duration.seconds(VENDOR_TIMEOUT_S),
             log_retention=log_retention,
