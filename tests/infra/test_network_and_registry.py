@@ -123,3 +123,23 @@ def test_environments_differ_only_through_their_settings(dev: Synthesized, prod:
     assert prod_db["DBInstanceClass"] == "db.t4g.small"
     # And the VPC CIDR follows the configuration
     assert props(only(resources(prod.platform, "AWS::EC2::VPC"))[1])["CidrBlock"] == prod.app.config.vpc_cidr
+
+
+def test_vendor_reaches_sts_through_the_regional_endpoint(dev: Synthesized) -> None:
+    # The global sts.amazonaws.com has no VPC endpoint; without NAT only the regional one answers.
+    _, fn = only(
+        {
+            r: f
+            for r, f in resources(dev.platform, "AWS::Lambda::Function").items()
+            if props(f).get("Handler") == VENDOR_HANDLER
+        }
+    )
+    assert props(fn)["Environment"]["Variables"]["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"
+
+
+def test_first_password_rotation_waits_for_the_migrations(dev: Synthesized) -> None:
+    template = dev.platform
+    migrations_id, _ = only(resources(template, "Custom::RegistryMigrations"))
+    _, schedule = only(resources(template, "AWS::SecretsManager::RotationSchedule"))
+    rotation_app = template["Resources"][referenced_id(props(schedule)["RotationLambdaARN"])]
+    assert migrations_id in rotation_app.get("DependsOn", [])
