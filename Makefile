@@ -52,7 +52,7 @@ synth: install  ## offline: no AWS credentials, no Docker
 	npx cdk synth --quiet
 
 cfn-lint: synth
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json cdk.out/assembly-*/*.template.json
 
 test: install lint  ## lint + types, then every test layer, then cfn-lint on the synthesized templates
 	$(PY) -m pytest -q

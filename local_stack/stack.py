@@ -36,7 +36,7 @@ HOST_ACCOUNT = "111111111111"
 ROLE_ACCOUNT = "222222222222"
 AKSK_ACCOUNT = "333333333333"
 LOG_GROUP = "/demo/app"
-CUSTOMER_ROLE_NAME = "AgentCoreReadOnly"
+CUSTOMER_ROLE_NAME = "AccountToolsReadOnly"
 VENDOR_FUNCTION = "credential-vendor"
 START_TIMEOUT_S = 60
 # Bootstrap credentials: moto maps unknown keys to its default account, from which the
@@ -199,7 +199,7 @@ class LocalStack:
                 vendor_env.ENV_REGISTRY_SSL: "disable",
                 vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
                 vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
-                vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AgentCoreReadOnly*",
+                vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AccountToolsReadOnly*",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": vendor_env.METRICS_NAMESPACE,
                 "POWERTOOLS_SERVICE_NAME": vendor_env.POWERTOOLS_SERVICE_NAME,

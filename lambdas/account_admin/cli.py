@@ -4,7 +4,7 @@ Examples::
 
     python -m account_admin.cli --function-name <AdminFunctionName> register-org --name "Acme Corp"
     python -m account_admin.cli --function-name ... register-account --account-id 222222222222 \\
-        --org-id <uuid> --auth-type iam_role --role-arn arn:aws:iam::222222222222:role/AgentCoreReadOnly
+        --org-id <uuid> --auth-type iam_role --role-arn arn:aws:iam::222222222222:role/AccountToolsReadOnly
     python -m account_admin.cli --function-name ... register-account --account-id 333333333333 \\
         --org-id <uuid> --auth-type aksk --access-key-id AKIA...      # secret read from a prompt or stdin
     python -m account_admin.cli --function-name ... list-accounts

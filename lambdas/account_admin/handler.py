@@ -124,12 +124,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(action=request.action, target_account_id=getattr(request, "account_id", None))
     registry = _registry()
     try:
-        result = dispatch(request, _admin(registry.store()))
+        result = registry.run(lambda store: dispatch(request, _admin(store)))
     except AdminError as exc:
         logger.info("admin request refused", extra={"outcome": "invalid_request"})
         return {"ok": False, "error_type": "invalid_request", "message": str(exc)}
     except pg8000.exceptions.Error as exc:
-        registry.reset()
         logger.warning("registry error", extra={"outcome": "database_error", "error": type(exc).__name__})
         return {"ok": False, "error_type": "database_error", "message": "the account registry rejected the change"}
     except (ClientError, BotoCoreError) as exc:

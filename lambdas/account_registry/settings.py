@@ -24,7 +24,7 @@ class RegistrySettings(BaseModel):
         registry_ssl_mode: ``disable`` | ``require`` | ``verify-full``.
         kms_key_arn: The registry's KMS key.
         default_region: Region used when neither request nor row names one.
-        customer_role_name_pattern: Glob the customer role name must match, e.g. ``AgentCoreReadOnly*``.
+        customer_role_name_pattern: Glob the customer role name must match, e.g. ``AccountToolsReadOnly*``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -54,8 +54,11 @@ class RegistrySettings(BaseModel):
         """Read settings from the environment."""
         return cls(**cls.env_fields(environ))
 
-    def database_settings(self) -> DatabaseSettings:
+    def database_settings(self, refresh: bool = False) -> DatabaseSettings:
         """Connection settings from the Secrets Manager secret (cached by Powertools for ``SECRET_MAX_AGE_S``).
+
+        Args:
+            refresh: Bypass the cache (after the database refused the cached password).
 
         Raises:
             botocore.exceptions.ClientError: The secret cannot be read.
@@ -63,12 +66,12 @@ class RegistrySettings(BaseModel):
         from aws_lambda_powertools.utilities import parameters
 
         secret: dict[str, Any] = parameters.get_secret(
-            self.registry_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S
+            self.registry_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S, force_fetch=refresh
         )
         return DatabaseSettings.from_secret(secret, database=self.registry_db_name, ssl_mode=self.registry_ssl_mode)
 
     def connection(self) -> RegistryConnection:
-        """A lazily opened registry connection that re-reads the secret on every reconnect."""
+        """A lazily opened registry connection; a refused login re-reads the secret (rotation)."""
         return RegistryConnection(self.database_settings)
 
     def role_name_allowed(self, role_name: str) -> bool:

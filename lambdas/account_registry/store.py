@@ -7,7 +7,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import pg8000.exceptions
@@ -16,6 +16,7 @@ import pg8000.native
 from account_registry.models import AccountRecord, AccountSummary, AuthType, Organization
 
 CONNECT_TIMEOUT_S = 5
+T = TypeVar("T")
 
 _ACCOUNT_COLUMNS = (
     "a.id, a.account_id, a.alias, a.auth_type, a.access_key_id, a.secret_access_key_encrypted,"
@@ -224,27 +225,58 @@ class RegistryStore:
         return bool(self._conn.row_count)
 
 
+def is_auth_failure(exc: Exception) -> bool:
+    """Whether PostgreSQL refused the login (SQLSTATE 28P01/28000), e.g. after a password rotation."""
+    detail = exc.args[0] if exc.args else None
+    return isinstance(detail, dict) and detail.get("C") in {"28P01", "28000"}
+
+
 class RegistryConnection:
     """One lazily opened, reusable registry connection (per Lambda execution environment).
 
     Args:
-        settings_provider: Returns connection settings; called on every (re)connect so a
-            rotated database password is picked up.
+        settings_provider: Returns connection settings; called on every (re)connect with
+            ``refresh=True`` after a refused login, so a rotated password is fetched anew.
     """
 
-    def __init__(self, settings_provider: Callable[[], DatabaseSettings]) -> None:
+    def __init__(self, settings_provider: Callable[[bool], DatabaseSettings]) -> None:
         self._settings_provider = settings_provider
         self._conn: pg8000.native.Connection | None = None
+        self._refresh = False
 
     def store(self) -> RegistryStore:
         """A store on the open connection, connecting first if needed."""
         if self._conn is None:
-            self._conn = connect(self._settings_provider())
+            settings = self._settings_provider(self._refresh)
+            self._refresh = False
+            self._conn = connect(settings)
         return RegistryStore(self._conn)
 
-    def reset(self) -> None:
+    def reset(self, *, refresh_settings: bool = False) -> None:
         """Drop the connection (after an error) so the next call reconnects."""
         conn, self._conn = self._conn, None
+        self._refresh = self._refresh or refresh_settings
         if conn is not None:
             with contextlib.suppress(pg8000.exceptions.InterfaceError, OSError):
                 conn.close()
+
+    def run(self, operation: Callable[[RegistryStore], T]) -> T:
+        """Run ``operation`` on the store, retrying once on a stale connection or a rotated password.
+
+        Raises:
+            pg8000.exceptions.InterfaceError, OSError: The database is unreachable (after one retry).
+            pg8000.exceptions.DatabaseError: The statement failed, or the login was refused twice.
+        """
+        for attempt in (1, 2):
+            try:
+                return operation(self.store())
+            except (pg8000.exceptions.InterfaceError, OSError):
+                self.reset()
+                if attempt == 2:
+                    raise
+            except pg8000.exceptions.DatabaseError as exc:
+                auth = is_auth_failure(exc)
+                self.reset(refresh_settings=auth)
+                if attempt == 2 or not auth:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover

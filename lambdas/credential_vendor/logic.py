@@ -88,20 +88,15 @@ class CredentialVendor:
 
     # -- registry ------------------------------------------------------------
     def _with_store(self, operation: Callable[[Any], Any]) -> Any:
-        """Run a registry read, reconnecting once if a kept-alive connection went stale."""
-        for attempt in (1, 2):
-            try:
-                return operation(self._registry.store())
-            except (pg8000.exceptions.InterfaceError, OSError) as exc:
-                self._registry.reset()
-                if attempt == 2:
-                    raise DatabaseError("the account registry is unreachable; retry later") from exc
-            except pg8000.exceptions.DatabaseError as exc:
-                self._registry.reset()
-                raise DatabaseError("the account registry query failed") from exc
-            except (ClientError, BotoCoreError) as exc:  # fetching the database secret
-                raise DatabaseError("the account registry credentials could not be read") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        """Run a registry read (one retry on a stale connection or rotated password), mapping failures."""
+        try:
+            return self._registry.run(operation)
+        except (pg8000.exceptions.InterfaceError, OSError) as exc:
+            raise DatabaseError("the account registry is unreachable; retry later") from exc
+        except pg8000.exceptions.DatabaseError as exc:
+            raise DatabaseError("the account registry query failed") from exc
+        except (ClientError, BotoCoreError) as exc:  # fetching the database secret
+            raise DatabaseError("the account registry credentials could not be read") from exc
 
     def list_accounts(self) -> list[AccountSummary]:
         """Enabled accounts, without secrets (for the runtime's ``list_accounts`` tool)."""

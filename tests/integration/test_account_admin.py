@@ -52,7 +52,7 @@ def test_operator_registers_lists_disables_and_rotates(local_stack, lambda_clien
         "--alias",
         "initech-prod",
         "--role-arn",
-        "arn:aws:iam::424242424242:role/AgentCoreReadOnly",
+        "arn:aws:iam::424242424242:role/AccountToolsReadOnly",
     )
     assert code == 0
     assert answer["account"] == {
@@ -116,7 +116,7 @@ def test_operator_errors_name_the_field(local_stack, lambda_client, capsys):
         "--auth-type",
         "iam_role",
         "--role-arn",
-        "arn:aws:iam::222222222222:role/AgentCoreReadOnly",
+        "arn:aws:iam::222222222222:role/AccountToolsReadOnly",
     )
     assert code == 1
     assert answer["error_type"] == "invalid_request"
@@ -138,7 +138,7 @@ def test_operator_errors_name_the_field(local_stack, lambda_client, capsys):
     )
     assert code == 1
     assert "role_arn" in answer["message"]
-    assert "AgentCoreReadOnly*" in answer["message"]
+    assert "AccountToolsReadOnly*" in answer["message"]
 
     code, answer = run(lambda_client, capsys, "disable", "--account-id", "999999999990")
     assert (code, answer["error_type"]) == (1, "invalid_request")

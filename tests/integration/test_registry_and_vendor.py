@@ -147,7 +147,7 @@ def test_disabled_account_is_account_not_found_until_enabled_again(local_stack, 
             account_id="555555555555",
             org_id=str(org.id),
             auth_type="iam_role",
-            role_arn="arn:aws:iam::555555555555:role/AgentCoreReadOnly",
+            role_arn="arn:aws:iam::555555555555:role/AccountToolsReadOnly",
         )
     )
     assert invoke(local_stack, {"account_id": "555555555555", "scope": "identity"})["ok"] is True
@@ -197,7 +197,7 @@ def test_register_account_validates_before_writing(admin, conn):
             account_id="888888888888",
             org_id=str(org.id),
             auth_type="iam_role",
-            role_arn="arn:aws:iam::999999999999:role/AgentCoreReadOnly",
+            role_arn="arn:aws:iam::999999999999:role/AccountToolsReadOnly",
         )
     with pytest.raises(AdminError, match="already registered"):
         admin.register_account(
@@ -205,7 +205,7 @@ def test_register_account_validates_before_writing(admin, conn):
                 account_id=ROLE_ACCOUNT,
                 org_id=str(org.id),
                 auth_type="iam_role",
-                role_arn=f"arn:aws:iam::{ROLE_ACCOUNT}:role/AgentCoreReadOnly",
+                role_arn=f"arn:aws:iam::{ROLE_ACCOUNT}:role/AccountToolsReadOnly",
             )
         )
     assert RegistryStore(conn).get_account("888888888888") is None

@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 
 from account_registry.models import AccountRecord
+from account_registry.store import RegistryConnection
 from credential_vendor.errors import (
     AccountNotFoundError,
     AssumeRoleError,
@@ -57,7 +58,7 @@ def record(account_id: str, **overrides: Any) -> AccountRecord:
         "access_key_id": None,
         "secret_access_key_encrypted": None,
         "secret_kms_key_arn": None,
-        "role_arn": f"arn:aws:iam::{account_id}:role/AgentCoreReadOnly",
+        "role_arn": f"arn:aws:iam::{account_id}:role/AccountToolsReadOnly",
         "region": "eu-west-1",
         "org_id": ORG_ID,
         "external_id": EXTERNAL_ID,
@@ -94,18 +95,19 @@ class FakeStore:
         return []
 
 
-class FakeRegistry:
-    """Stands in for RegistryConnection."""
+class FakeRegistry(RegistryConnection):
+    """RegistryConnection (its real retry logic) over an in-memory store instead of PostgreSQL."""
 
     def __init__(self, store: FakeStore) -> None:
+        super().__init__(lambda refresh: pytest.fail("no database in unit tests"))
         self._store = store
-        self.resets = 0
+        self.resets: list[bool] = []
 
-    def store(self) -> FakeStore:
+    def store(self) -> FakeStore:  # type: ignore[override]
         return self._store
 
-    def reset(self) -> None:
-        self.resets += 1
+    def reset(self, *, refresh_settings: bool = False) -> None:
+        self.resets.append(refresh_settings)
 
 
 @pytest.fixture
@@ -113,7 +115,7 @@ def settings() -> VendorSettings:
     return VendorSettings(
         registry_secret_arn="arn:aws:secretsmanager:us-east-1:111111111111:secret:registry",
         allowed_log_groups=("/demo/app",),
-        customer_role_name_pattern="AgentCoreReadOnly*",
+        customer_role_name_pattern="AccountToolsReadOnly*",
     )
 
 
@@ -148,7 +150,7 @@ def test_iam_role_vend_sends_exact_assume_role_request(settings, sts, kms):
     # Given an iam_role account and a vend for the logs scope
     vendor, _ = make_vendor(settings, sts, kms, FakeStore([record(ROLE_ACCOUNT)]))
     expected = {
-        "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AgentCoreReadOnly",
+        "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AccountToolsReadOnly",
         "RoleSessionName": "agent-42",
         "ExternalId": EXTERNAL_ID,
         "Policy": session_policy("logs_insights", account_id=ROLE_ACCOUNT, log_groups=("/demo/app",)),
@@ -159,7 +161,7 @@ def test_iam_role_vend_sends_exact_assume_role_request(settings, sts, kms):
         "Credentials": TEMP,
         "AssumedRoleUser": {
             "AssumedRoleId": "AROAEXAMPLE:agent-42",
-            "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/AgentCoreReadOnly/agent-42",
+            "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/AccountToolsReadOnly/agent-42",
         },
     }
     with Stubber(sts) as stub:
@@ -191,7 +193,7 @@ def test_default_duration_comes_from_settings(sts, kms, settings):
                 "AssumedRoleUser": {"AssumedRoleId": "A:b", "Arn": f"arn:aws:sts::{ROLE_ACCOUNT}:assumed-role/R/b"},
             },
             {
-                "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AgentCoreReadOnly",
+                "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AccountToolsReadOnly",
                 "RoleSessionName": "agentcore-runtime",
                 "ExternalId": EXTERNAL_ID,
                 "Policy": session_policy("identity", account_id=ROLE_ACCOUNT),
@@ -263,7 +265,7 @@ def test_assume_role_refusal_is_assume_role_error(settings, sts, kms):
 
 
 def test_role_in_another_account_is_refused_before_sts(settings, sts, kms):
-    bad = record(ROLE_ACCOUNT, role_arn="arn:aws:iam::999999999999:role/AgentCoreReadOnly")
+    bad = record(ROLE_ACCOUNT, role_arn="arn:aws:iam::999999999999:role/AccountToolsReadOnly")
     vendor, _ = make_vendor(settings, sts, kms, FakeStore([bad]))
     with Stubber(sts), pytest.raises(CredentialError, match="not a role in that account"):
         vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
@@ -319,7 +321,26 @@ def test_database_failures_are_database_error_and_reset_the_connection(settings,
         vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
     # one retry after a stale connection, then give up
     assert store.lookups == [ROLE_ACCOUNT, ROLE_ACCOUNT]
-    assert registry.resets == 2
+    assert registry.resets == [False, False]
+
+
+def test_a_refused_login_refetches_the_secret_once(settings, sts, kms):
+    refused = pg8000.exceptions.DatabaseError({"C": "28P01", "M": "password authentication failed"})
+    store = FakeStore([], error=refused)
+    registry = FakeRegistry(store)
+    vendor = CredentialVendor(settings=settings, registry=registry, sts_client=sts, kms_client=kms)
+    with pytest.raises(DatabaseError, match="query failed"):
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+    assert registry.resets == [True, True]  # reconnect with a freshly fetched secret, once
+
+
+def test_a_failed_query_is_not_retried(settings, sts, kms):
+    store = FakeStore([], error=pg8000.exceptions.DatabaseError({"C": "42P01", "M": "relation does not exist"}))
+    registry = FakeRegistry(store)
+    vendor = CredentialVendor(settings=settings, registry=registry, sts_client=sts, kms_client=kms)
+    with pytest.raises(DatabaseError):
+        vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+    assert store.lookups == [ROLE_ACCOUNT]
 
 
 # -- handler: payload shapes and error types -------------------------------------------------------------
