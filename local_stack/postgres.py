@@ -34,6 +34,14 @@ def _bin(name: str) -> str:
     return candidates[-1]
 
 
+def _runuser() -> str:
+    """util-linux's runuser (in sbin, which a minimal PATH may lack)."""
+    for candidate in (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise FileNotFoundError("runuser not found: PostgreSQL cannot run as root without it (util-linux)")
+
+
 @dataclass
 class EmbeddedPostgres:
     """One PostgreSQL cluster in a temporary directory.
@@ -54,7 +62,7 @@ class EmbeddedPostgres:
         self._as_root = os.geteuid() == 0
 
     def _run(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-        cmd = ["runuser", "-u", SUPERUSER, "--", *args] if self._as_root else args
+        cmd = [_runuser(), "-u", SUPERUSER, "--", *args] if self._as_root else args
         return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
 
     def start(self) -> DatabaseSettings:
