@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# Node 20 passed its jsii end-of-support date (2026-10-30); this machine has Node 20 (value = major versions).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/lambdas:$(CURDIR)/runtime_image:$(CURDIR)
 export AWS_EC2_METADATA_DISABLED := true
 
