@@ -35,7 +35,7 @@ def environ_writes(source: str) -> list[int]:
                 lines.append(node.lineno)
             if node.func.attr in {"putenv", "unsetenv"}:
                 lines.append(node.lineno)
-    return lines
+    return sorted(lines)
 
 
 def test_the_checker_catches_each_form():
