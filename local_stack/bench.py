@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import anyio
-import boto3
 import httpx
 from mcp import Client
 
@@ -39,14 +38,7 @@ def _rss_mib(pid: int) -> float:
 
 
 def bench_vendor(stack: LocalStack) -> None:
-    keys = stack.host_keys["runtime"]
-    client = boto3.client(
-        "lambda",
-        region_name="us-east-1",
-        endpoint_url=stack.lambda_url,
-        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
-    )
+    client = stack.lambda_client()
     for account in (ROLE_ACCOUNT, AKSK_ACCOUNT):
         samples = []
         for _ in range(20):

@@ -226,6 +226,17 @@ class LocalStack:
         creds = credentials or BOOTSTRAP_KEYS
         return boto3.client(service, region_name=REGION, endpoint_url=self.moto_url, **creds)  # type: ignore[call-overload]
 
+    def lambda_client(self) -> Any:
+        """A Lambda client for the local Invoke endpoint, with the runtime's own keys (as the MCP server has)."""
+        keys = self.host_keys["runtime"]
+        return boto3.client(
+            "lambda",
+            region_name=REGION,
+            endpoint_url=self.lambda_url,
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        )
+
     def account_admin_credentials(self, account_id: str) -> dict[str, str]:
         """Credentials acting in ``account_id`` (for seeding only)."""
         response = self.client("sts").assume_role(  # from the emulator's default account

@@ -7,7 +7,6 @@ import io
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from account_admin import cli
@@ -18,14 +17,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def lambda_client(local_stack: LocalStack) -> Any:
-    keys = local_stack.host_keys["runtime"]
-    return boto3.client(
-        "lambda",
-        region_name="us-east-1",
-        endpoint_url=local_stack.lambda_url,
-        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
-    )
+    return local_stack.lambda_client()
 
 
 def run(lambda_client: Any, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

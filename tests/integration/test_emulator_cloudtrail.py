@@ -6,20 +6,16 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-import httpx
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from local_stack.demo_data import demo_event_data_store_id, demo_seed, post_seed
-from local_stack.moto_ext import install
+from tests.integration.emulator_support import account_client, extended_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -30,45 +26,14 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 DEMO_EVENT_COUNT = 16
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    for account_id, alias in ALIASES.items():
-        post_seed(url, demo_seed(account_id, alias, now=NOW))
-    yield url
-    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
-    server.stop()
+    with extended_emulator((demo_seed(a, alias, now=NOW) for a, alias in ALIASES.items())) as url:
+        yield url
 
 
 def _client(endpoint: str, account_id: str, region: str = REGION) -> Any:
-    sts = boto3.client(
-        "sts",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="AKIAHOST000000000000",
-        aws_secret_access_key="host-secret",
-    )
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/reader", RoleSessionName="tests")[
-        "Credentials"
-    ]
-    return boto3.client(
-        "cloudtrail",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+    return account_client(endpoint, "cloudtrail", account_id, region)
 
 
 @pytest.fixture(scope="module")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import boto3
-import httpx
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from local_stack.demo_data import demo_seed, post_seed
-from local_stack.moto_ext import install
+from tests.integration.emulator_support import account_client, extended_emulator
 
 pytestmark = pytest.mark.integration
 
@@ -25,45 +21,14 @@ JAN_15_TO_MAR_1 = {"Start": "2024-01-15", "End": "2024-03-01"}  # 17 days of Jan
 DAYS = {"2024-01-15": 17, "2024-02-01": 29}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    for body in SEEDS.values():
-        post_seed(url, body)
-    yield url
-    httpx.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
-    server.stop()
+    with extended_emulator(SEEDS.values()) as url:
+        yield url
 
 
 def _client(endpoint: str, account_id: str) -> Any:
-    sts = boto3.client(
-        "sts",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="AKIAHOST000000000000",
-        aws_secret_access_key="host-secret",
-    )
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/reader", RoleSessionName="tests")[
-        "Credentials"
-    ]
-    return boto3.client(
-        "ce",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+    return account_client(endpoint, "ce", account_id)
 
 
 @pytest.fixture(scope="module")

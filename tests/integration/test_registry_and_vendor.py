@@ -7,7 +7,6 @@ import dataclasses
 import json
 from typing import Any
 
-import boto3
 import pg8000.exceptions
 import pytest
 
@@ -36,14 +35,7 @@ def admin(local_stack: LocalStack, conn) -> AccountAdmin:
 
 def invoke(local_stack: LocalStack, payload: dict[str, Any]) -> dict[str, Any]:
     """Call the vendor the way the runtime does: lambda.invoke with the runtime's own keys."""
-    keys = local_stack.host_keys["runtime"]
-    client = boto3.client(
-        "lambda",
-        region_name="us-east-1",
-        endpoint_url=local_stack.lambda_url,
-        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
-    )
+    client = local_stack.lambda_client()
     response = client.invoke(FunctionName=VENDOR_FUNCTION, Payload=json.dumps(payload).encode())
     assert "FunctionError" not in response
     body: dict[str, Any] = json.loads(response["Payload"].read())
