@@ -51,9 +51,9 @@ def lenient_int(*, ge: int | None = None, le: int | None = None) -> Any:
 
     def check(value: int) -> int:
         if ge is not None and value < ge:
-            raise ValueError(f"must be >= {ge}")
+            raise ValueError(f"Input should be greater than or equal to {ge}")
         if le is not None and value > le:
-            raise ValueError(f"must be <= {le}")
+            raise ValueError(f"Input should be less than or equal to {le}")
         return value
 
     return Annotated[Annotated[int, Field(ge=ge, le=le)] | _INT_STRING, AfterValidator(_to_int), AfterValidator(check)]

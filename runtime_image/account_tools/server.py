@@ -53,18 +53,43 @@ INSTRUCTIONS = (
 _BRANCH_MARKERS = ("constrained-", "function-after", "list[", "str", "int", "bool", "float", "dict[", "json-or-python")
 
 
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "too_short", "too_long"}
+# What a field of a lenient type (native or string form) expects, by the native branch's error types.
+_LENIENT_FORMS = (
+    ({"int_type", "int_parsing", "int_from_float"}, 'expected an integer, as a number or a string (e.g. 50 or "50")'),
+    ({"bool_type", "bool_parsing"}, 'expected a boolean, as true/false or "true"/"false"'),
+    ({"float_type", "float_parsing"}, 'expected a number, as a number or a string (e.g. 1.5 or "1.5")'),
+)
+# Plain words for fields whose only rule is a pattern (instead of echoing the regular expression).
+_PATTERN_FORMS = {"target_account_id": 'expected a 12-digit AWS account id (e.g. "222222222222")'}
+
+
+def _field_message(field: str, errors: list[tuple[str, str]]) -> str:
+    types = {kind for kind, _ in errors}
+    for kind, message in errors:
+        if kind == "value_error":  # our validators' messages are the most specific
+            return message.removeprefix("Value error, ")
+    for kind, message in errors:
+        if kind in _RANGE_ERRORS:  # the value parsed but is out of range
+            return message
+    for native, expected in _LENIENT_FORMS:
+        if types & native:
+            return expected
+    if types == {"string_pattern_mismatch"} and field in _PATTERN_FORMS:
+        return _PATTERN_FORMS[field]
+    return " or ".join(dict.fromkeys(message for _, message in errors))
+
+
 def describe_validation_error(exc: ValidationError) -> str:
-    """One line per invalid field: its name and the expected form, never the rejected value."""
-    by_field: dict[str, list[str]] = {}
+    """One phrase per invalid field: its name and the expected form, never the rejected value.
+
+    Example: ``max_results: expected an integer, as a number or a string (e.g. 50 or "50")``.
+    """
+    by_field: dict[str, list[tuple[str, str]]] = {}
     for error in exc.errors(include_input=False, include_url=False):
         parts = [str(p) for p in error["loc"] if not str(p).startswith(_BRANCH_MARKERS)]
-        field = ".".join(parts) or "arguments"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "value_error":
-            by_field[field] = [message]  # our validators' messages are the most specific
-        elif message not in by_field.setdefault(field, []):
-            by_field[field].append(message)
-    return "; ".join(f"{field}: {' or '.join(msgs)}" for field, msgs in by_field.items())
+        by_field.setdefault(".".join(parts) or "arguments", []).append((error["type"], str(error["msg"])))
+    return "; ".join(f"{field}: {_field_message(field, errors)}" for field, errors in by_field.items())
 
 
 def _request_id(context: Context[Any, Any] | None) -> str | None:

@@ -46,7 +46,7 @@ def test_native_and_stringified_forms_normalize_to_the_same_value(native, string
 @pytest.mark.parametrize(
     ("payload", "field", "expected"),
     [
-        ({"limit": "0"}, "limit", "must be >= 1"),
+        ({"limit": "0"}, "limit", "greater than or equal to 1"),
         ({"limit": 51}, "limit", "less than or equal to 50"),
         ({"limit": "fifty"}, "limit", "pattern"),
         ({"flag": "yes"}, "flag", "pattern"),
@@ -152,3 +152,41 @@ def test_logs_scope_pins_start_query_to_allowlisted_groups_of_the_account():
 
 def test_union_covers_every_scope():
     assert set(union_of_actions()) == {a for s in SCOPES.values() for a in s.all_actions}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        ("get_caller_identity", {"target_account_id": "12ab"}, "target_account_id: expected a 12-digit AWS account id"),
+        (
+            "lookup_events",
+            {"max_results": "lots"},
+            'max_results: expected an integer, as a number or a string (e.g. 50 or "50")',
+        ),
+        ("lookup_events", {"max_results": "0"}, "max_results: Input should be greater than or equal to 1"),
+        ("lookup_events", {"max_results": 51}, "max_results: Input should be less than or equal to 50"),
+        ("lookup_events", {"include_raw_event": "yes"}, "include_raw_event: expected a boolean"),
+        (
+            "get_cost_and_usage",
+            {"granularity": "WEEKLY"},
+            "granularity: Input should be 'DAILY', 'MONTHLY' or 'HOURLY'",
+        ),
+        (
+            "logs_insights_query",
+            {"query_string": "x", "log_group_names": "[1"},
+            "log_group_names: expected a JSON array",
+        ),
+    ],
+)
+def test_invalid_arguments_get_one_plain_message_per_field(tool, arguments, message):
+    import anyio
+
+    from account_tools.server import build_runtime, build_server
+    from account_tools.settings import RuntimeSettings
+
+    server = build_server(build_runtime(RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",))))
+    result = anyio.run(server.call_tool, tool, arguments)
+    assert result.is_error
+    assert result.structured_content["error_type"] == "invalid_parameter"
+    assert result.structured_content["message"].startswith(message)
+    assert "pattern" not in result.structured_content["message"]
