@@ -7,7 +7,6 @@ answers with temporary credentials for one (account, scope, region).
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import boto3
@@ -92,8 +91,3 @@ class VendorClient:
         """Enabled registered accounts: ``[{"account_id", "alias", "auth_type", "region", "enabled"}]``."""
         accounts: list[dict[str, Any]] = self._invoke({"action": "list_accounts"})["accounts"]
         return accounts
-
-
-def parse_expiry(value: str) -> datetime:
-    """Parse an ISO-8601 UTC timestamp such as ``2026-11-21T14:00:00Z``."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

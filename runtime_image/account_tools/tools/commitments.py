@@ -13,7 +13,7 @@ from pydantic import Field
 
 from account_tools.params import AccountIdParam, CostFilterParam, LenientBool, lenient_int, lenient_list
 from account_tools.tools import ToolRuntime, structured_errors
-from account_tools.tools.cost_explorer import EndDate, StartDate, amount, period_param, time_period
+from account_tools.tools.cost_explorer import EndDate, PageToken, StartDate, amount, period_param, time_period
 
 SCOPE = "commitments"
 SavingsPlansGroupKey = Literal["SERVICE", "REGION", "INSTANCE_FAMILY"]
@@ -26,7 +26,6 @@ OptionalGranularity = Annotated[
     Literal["DAILY", "MONTHLY"] | None,
     Field(description="DAILY or MONTHLY rows; default: only the total for the whole period"),
 ]
-PageToken = Annotated[str | None, Field(description="next_page_token of a previous answer with the same arguments")]
 
 
 _NOT_NUMBERS = ("TimePeriod", "Attributes", "Groups", "Key", "Value")

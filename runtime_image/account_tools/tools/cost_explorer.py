@@ -109,6 +109,7 @@ StartDate = Annotated[
     str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
 ]
 EndDate = Annotated[str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")]
+PageToken = Annotated[str | None, Field(description="next_page_token of a previous answer with the same arguments")]
 
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
@@ -135,9 +136,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ),
         ] = None,
         filter: CostFilterParam = None,
-        next_page_token: Annotated[
-            str | None, Field(description="next_page_token of a previous answer with the same arguments")
-        ] = None,
+        next_page_token: PageToken = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
         """Cost and usage of a target AWS account from Cost Explorer, per day, month or hour.
@@ -284,9 +283,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             Field(description="which data the values come from, default COST_AND_USAGE"),
         ] = "COST_AND_USAGE",
         filter: CostFilterParam = None,
-        next_page_token: Annotated[
-            str | None, Field(description="next_page_token of a previous answer with the same arguments")
-        ] = None,
+        next_page_token: PageToken = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
         """List the values a Cost Explorer dimension had in a target account during a period.
