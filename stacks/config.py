@@ -19,6 +19,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Node
 
 from credential_vendor.constants import MAX_SESSION_DURATION_S, MIN_SESSION_DURATION_S
+from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, oversized_scopes
 from stacks.constants import CONTEXT_ENVIRONMENT, CONTEXT_ENVIRONMENTS, DEFAULT_ENVIRONMENT
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
@@ -116,6 +117,11 @@ class EnvironmentConfig:
             problems.append(f"log_retention_days must be one of {sorted(LOG_RETENTION)}")
         problems.extend(
             f"allowed log group {g!r} is invalid" for g in self.allowed_log_groups if not _LOG_GROUP.match(g)
+        )
+        problems.extend(
+            f"allowed_log_groups make the {scope} session policy {size} characters, over the STS limit of "
+            f"{MAX_SESSION_POLICY_CHARS}: remove groups or shorten their names"
+            for scope, size in oversized_scopes(self.allowed_log_groups).items()
         )
         if not _ROLE_PATTERN.match(self.customer_role_name_pattern):
             problems.append("customer_role_name_pattern must be a role name with at most one trailing '*'")

@@ -25,11 +25,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from account_admin.logic import AccountAdmin, AdminError, RegisterAccount, RegisterOrganization
+from account_registry.log_safety import silence_sdk_wire_logs
 from account_registry.settings import RegistrySettings
 from account_registry.store import RegistryConnection, RegistryStore
 from credential_vendor.handler import validation_message
 
 logger = Logger(service="account-admin")
+silence_sdk_wire_logs()
 
 
 class _Action(BaseModel):
@@ -114,7 +116,8 @@ def dispatch(request: Any, admin: AccountAdmin) -> dict[str, Any]:
     return {"account_id": request.account_id, "rotated": True}
 
 
-@logger.inject_lambda_context(clear_state=True)
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry plaintext secrets.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda handler: see the module docstring for the payload shapes."""
     try:

@@ -12,15 +12,18 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from account_registry.log_safety import silence_sdk_wire_logs
 from account_registry.migrate import apply_migrations, current_version
 from account_registry.settings import RegistrySettings
 from account_registry.store import connect
 
 PHYSICAL_RESOURCE_ID = "account-registry-schema"
 logger = Logger(service="registry-migrations")
+silence_sdk_wire_logs()
 
 
-@logger.inject_lambda_context(clear_state=True)
+# The CloudFormation event carries a presigned response URL: never log it.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Apply migrations on Create/Update.
 

@@ -37,6 +37,10 @@ class CredentialError(VendorError):
     error_type = "credential_error"
 
 
+class SessionPolicyTooLargeForStsError(CredentialError):
+    """The scope's session policy (with the configured log-group allowlist) is longer than STS accepts."""
+
+
 class AssumeRoleError(VendorError):
     """STS refused AssumeRole into the customer's role."""
 

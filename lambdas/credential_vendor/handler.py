@@ -102,7 +102,8 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
     return VendResponse(credentials=credentials).model_dump()
 
 
-@logger.inject_lambda_context(clear_state=True)
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event is never logged.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -30,15 +30,21 @@ from credential_vendor.errors import (
     AssumeRoleError,
     CredentialError,
     DatabaseError,
+    SessionPolicyTooLargeForStsError,
 )
 from credential_vendor.models import VendedCredentials, VendRequest
-from credential_vendor.scopes import session_policy
+from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, SessionPolicyTooLargeError, session_policy
 from credential_vendor.settings import VendorSettings
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$")
 # The account of an assumed-role or federated-user ARN returned by STS.
 _STS_PRINCIPAL_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:sts::(?P<account>\d{12}):")
 STS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
+
+_ASSUME_ROLE_HINTS = {
+    "AccessDenied": ": the role must trust the platform's vendor role with this organization's ExternalId",
+    "RegionDisabledException": ": STS is not activated in the vendor's region for that account",
+}
 
 StsClientFactory = Callable[[str, str, str], Any]
 """(access_key_id, secret_access_key, region) -> STS client built from those keys."""
@@ -126,9 +132,7 @@ class CredentialVendor:
         """
         record = self._account(request.account_id)
         region = request.region or record.region or self._settings.default_region
-        policy = session_policy(
-            request.scope, account_id=record.account_id, log_groups=self._settings.allowed_log_groups
-        )
+        policy = self._session_policy(request.scope, record.account_id)
         duration = request.duration_seconds or self._settings.session_duration_s
         if record.auth_type == "iam_role":
             creds, principal_arn = self._assume_role(record, request, policy, duration)
@@ -147,6 +151,16 @@ class CredentialVendor:
             auth_type=record.auth_type,
             scope=request.scope,
         )
+
+    def _session_policy(self, scope: str, account_id: str) -> str:
+        try:
+            return session_policy(scope, account_id=account_id, log_groups=self._settings.allowed_log_groups)
+        except SessionPolicyTooLargeError as exc:
+            raise SessionPolicyTooLargeForStsError(
+                f"the session policy of scope {scope} for account {account_id} is {exc.size} characters, over"
+                f" the STS limit of {MAX_SESSION_POLICY_CHARS}: the vendor's allowed log groups are too many or"
+                " too long"
+            ) from exc
 
     def _assume_role(
         self, record: AccountRecord, request: VendRequest, policy: str, duration: int
@@ -169,9 +183,10 @@ class CredentialVendor:
                 SourceIdentity=request.caller,
             )
         except ClientError as exc:
-            error = exc.response.get("Error", {})
+            # STS's message names the calling principal (the vendor's own role ARN): only the code is passed on.
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
             raise AssumeRoleError(
-                f"AssumeRole into {record.role_arn} failed: {error.get('Code', 'Unknown')}: {error.get('Message', '')}"
+                f"AssumeRole into {record.role_arn} failed ({code}){_ASSUME_ROLE_HINTS.get(code, '')}"
             ) from exc
         except BotoCoreError as exc:
             raise AssumeRoleError(f"AssumeRole into {record.role_arn} failed: {type(exc).__name__}") from exc

@@ -13,9 +13,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-# Session policies are limited to 2048 packed characters
+# Session policies are limited to 2048 characters of plain text
 # (STS AssumeRole / GetFederationToken, "Policy" parameter).
 MAX_SESSION_POLICY_CHARS = 2048
+
+
+class SessionPolicyTooLargeError(ValueError):
+    """A scope's session policy is longer than STS accepts."""
+
+    def __init__(self, scope_name: str, size: int) -> None:
+        super().__init__(
+            f"session policy for scope {scope_name!r} is {size} characters (STS limit {MAX_SESSION_POLICY_CHARS})"
+        )
+        self.scope_name = scope_name
+        self.size = size
 
 
 @dataclass(frozen=True)
@@ -105,20 +116,20 @@ def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, .
 
     Returns:
         A compact JSON IAM policy (``Version`` 2012-10-17), at most
-        ``MAX_SESSION_POLICY_CHARS`` characters.
+        ``MAX_SESSION_POLICY_CHARS`` characters: no ``Sid``, no whitespace, and
+        wildcards only where they stay inside the allowlist (any region, the
+        log streams of an allowlisted group); every group is named in full.
 
     Raises:
         KeyError: The scope is not registered.
-        ValueError: The policy would exceed the STS size limit.
+        SessionPolicyTooLargeError: The policy would exceed the STS size limit
+            (too many or too long allowlisted log groups).
     """
     scope = SCOPES[scope_name]
-    statements: list[dict[str, object]] = [
-        {"Sid": "Scope", "Effect": "Allow", "Action": sorted(scope.actions), "Resource": "*"}
-    ]
+    statements: list[dict[str, object]] = [{"Effect": "Allow", "Action": sorted(scope.actions), "Resource": "*"}]
     if scope.log_group_actions and log_groups:
         statements.append(
             {
-                "Sid": "AllowlistedLogGroups",
                 "Effect": "Allow",
                 "Action": sorted(scope.log_group_actions),
                 "Resource": [f"arn:aws:logs:*:{account_id}:log-group:{name}:*" for name in sorted(log_groups)],
@@ -126,5 +137,19 @@ def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, .
         )
     policy = json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
     if len(policy) > MAX_SESSION_POLICY_CHARS:
-        raise ValueError(f"session policy for scope {scope_name!r} is {len(policy)} characters (limit 2048)")
+        raise SessionPolicyTooLargeError(scope_name, len(policy))
     return policy
+
+
+def oversized_scopes(log_groups: tuple[str, ...]) -> dict[str, int]:
+    """Scopes whose session policy would exceed the STS limit with this allowlist, with their sizes.
+
+    The size does not depend on the account (always 12 digits), so this is checked once, at synth time.
+    """
+    oversized: dict[str, int] = {}
+    for name in SCOPES:
+        try:
+            session_policy(name, account_id="0" * 12, log_groups=log_groups)
+        except SessionPolicyTooLargeError as exc:
+            oversized[name] = exc.size
+    return oversized
