@@ -11,14 +11,25 @@ from typing import Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR: Final = REPO_ROOT / "lambdas"
+# The one Python version of the Lambda functions, the runtime (code artifact and image) and the tests.
+PYTHON_VERSION: Final = "3.11"
+# Hashed locks (`make lock`), one per deployable; requirements-dev.txt locks the development environment.
 LAMBDA_REQUIREMENTS: Final = LAMBDAS_DIR / "requirements.txt"
 MIGRATIONS_DIR: Final = LAMBDAS_DIR / "account_registry" / "migrations"
 RUNTIME_IMAGE_DIR: Final = REPO_ROOT / "runtime_image"
+RUNTIME_REQUIREMENTS: Final = RUNTIME_IMAGE_DIR / "requirements.txt"
+# The runtime's code artifact: the server package plus the entry file AgentCore Runtime starts.
+RUNTIME_PACKAGES: Final = ("account_tools",)
+RUNTIME_ENTRY_FILE: Final = "main.py"
+# Wheels downloaded by `make wheels` (hash-checked); bundling prefers them over the package index.
+WHEELHOUSE_DIR: Final = REPO_ROOT / ".local" / "wheelhouse"
 
 # Context keys (cdk.json or `cdk synth -c key=value`).
 CONTEXT_ENVIRONMENT: Final = "environment"
 CONTEXT_ENVIRONMENTS: Final = "environments"
 DEFAULT_ENVIRONMENT: Final = "dev"
+# How the MCP server reaches AgentCore Runtime: `-c runtime_artifact=code` (default) or `=image`.
+CONTEXT_RUNTIME_ARTIFACT: Final = "runtime_artifact"
 
 APP_NAME: Final = "AccountTools"
 CUSTOMER_STAGE_ID: Final = "CustomerOnboarding"

@@ -111,8 +111,8 @@ class ToolsGateway(Construct):
     Inbound: JWT (CUSTOM_JWT) issued by the ``AgentAuth`` user pool, restricted to its agent
     client and the invoke scope. Outbound: the Gateway signs requests to the Runtime with its own
     role (SigV4, service ``bedrock-agentcore``), the only role granted ``InvokeAgentRuntime``.
-    After every deploy that changes the runtime image or version, a custom resource calls
-    ``SynchronizeGatewayTargets`` so the Gateway's tool catalog follows the new image.
+    After every deploy that changes the runtime artifact (code bundle or image) or version, a custom resource calls
+    ``SynchronizeGatewayTargets`` so the Gateway's tool catalog follows the new server.
 
     Args:
         scope: Parent construct.
@@ -180,14 +180,14 @@ class ToolsGateway(Construct):
     def _synchronize_on_runtime_change(
         self, runtime: McpRuntime, log_retention: logs.RetentionDays, removal_policy: RemovalPolicy
     ) -> cr.AwsCustomResource:
-        """Re-list the runtime's tools after each image/version change (no manual "refresh the Gateway")."""
+        """Re-list the runtime's tools after each artifact/version change (no manual "refresh the Gateway")."""
         sync_call = cr.AwsSdkCall(
             service="bedrock-agentcore-control",
             action="SynchronizeGatewayTargets",
             parameters={"gatewayIdentifier": self.gateway.gateway_id, "targetIdList": [self.target.target_id]},
-            # New image hash or runtime version -> new physical id -> CloudFormation runs the update.
+            # New artifact hash or runtime version -> new physical id -> CloudFormation runs the update.
             physical_resource_id=cr.PhysicalResourceId.of(
-                f"{self.target.target_id}:{runtime.image_hash}:{runtime.runtime.agent_runtime_version}"
+                f"{self.target.target_id}:{runtime.artifact_hash}:{runtime.runtime.agent_runtime_version}"
             ),
             # A synchronization already in progress (e.g. the implicit one of a target update) is fine.
             ignore_error_codes_matching="ConflictException",

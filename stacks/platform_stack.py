@@ -10,11 +10,13 @@ from constructs import Construct
 from stacks.account_admin import AccountAdmin
 from stacks.bundling import lambda_code
 from stacks.config import EnvironmentConfig
+from stacks.constants import PYTHON_VERSION
 from stacks.gateway import AgentAuth, ToolsGateway
+from stacks.nag import acknowledge
 from stacks.network import Network
 from stacks.registry import Registry, RegistryMigrations
 from stacks.registry_key import RegistryKey
-from stacks.runtime import McpRuntime
+from stacks.runtime import DEFAULT_RUNTIME_ARTIFACT, McpRuntime, RuntimeArtifact
 from stacks.vendor import CredentialVendor
 
 
@@ -28,14 +30,29 @@ class AccountToolsStack(Stack):
         scope: The app.
         construct_id: Stack id.
         config: The environment's settings.
+        runtime_artifact: How the MCP server is packaged for AgentCore Runtime.
         **kwargs: Further ``Stack`` properties (env, synthesizer, ...).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        runtime_artifact: RuntimeArtifact = DEFAULT_RUNTIME_ARTIFACT,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         # CDK adds explicit DependsOn next to Ref/GetAtt it also emits (role -> function, ...):
         # redundant but harmless, and not ours to remove. Every other cfn-lint rule stays on.
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
+        acknowledge(
+            self,
+            "AwsSolutions-L1",
+            f"Every Python function runs Python {PYTHON_VERSION}, the one version of the runtime artifact, the "
+            "container image and the tests (AgentCore's code runtimes stop at 3.13); see README.",
+        )
         retention = config.log_retention
         removal = config.removal_policy
         code = lambda_code()
@@ -115,6 +132,7 @@ class AccountToolsStack(Stack):
             allowed_log_groups=config.allowed_log_groups,
             default_account_id=config.default_target_account_id,
             default_region=config.default_target_region,
+            artifact=runtime_artifact,
         )
         vendor.allow_invoke_only_by(runtime.role)
 

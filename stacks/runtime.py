@@ -1,8 +1,10 @@
-"""The MCP server container in AgentCore Runtime."""
+"""The MCP server in AgentCore Runtime: a code artifact (default) or a container image."""
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Stack
+from enum import Enum
+
+from aws_cdk import Annotations, AssetHashType, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
@@ -14,11 +16,46 @@ from account_tools.constants import (
     ENV_DEFAULT_REGION,
     ENV_VENDOR_FUNCTION_NAME,
 )
-from stacks.constants import RUNTIME_ENDPOINT_QUALIFIER, RUNTIME_IMAGE_DIR
+from stacks.bundling import RUNTIME_BUNDLE, bundling_options
+from stacks.constants import RUNTIME_ENDPOINT_QUALIFIER, RUNTIME_ENTRY_FILE, RUNTIME_IMAGE_DIR
 from stacks.nag import acknowledge
 
 IMAGE_PLATFORM = ecr_assets.Platform.LINUX_ARM64
 IMAGE_EXCLUDES = ("**/__pycache__", "**/*.pyc", ".mypy_cache", ".pytest_cache", "tests")
+CODE_RUNTIME = agentcore.AgentCoreRuntime.PYTHON_3_11
+CODE_ENTRYPOINT = (RUNTIME_ENTRY_FILE,)
+# What the image's ENV sets for OpenTelemetry; the code artifact gets it from the Runtime's environment.
+CODE_OTEL_ENVIRONMENT = {"OTEL_PYTHON_DISTRO": "aws_distro", "OTEL_PYTHON_CONFIGURATOR": "aws_configurator"}
+
+
+class RuntimeArtifact(Enum):
+    """How the MCP server is packaged for AgentCore Runtime (``-c runtime_artifact=...``).
+
+    ``code`` (default): a zip of the server package and its locked linux/arm64 wheels, built on the
+    deploying machine by pip, uploaded to S3; no Docker engine, no emulation, no image registry.
+    ``image``: the ``runtime_image/Dockerfile`` container, built for linux/arm64 by Docker at deploy.
+    """
+
+    CODE = "code"
+    IMAGE = "image"
+
+    @classmethod
+    def parse(cls, value: object) -> RuntimeArtifact:
+        """The artifact named by a context value (``None``: the default, ``code``).
+
+        Raises:
+            ValueError: the value names no artifact kind.
+        """
+        if value is None:
+            return DEFAULT_RUNTIME_ARTIFACT
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            choices = "|".join(kind.value for kind in cls)
+            raise ValueError(f"runtime_artifact must be one of {choices}, got {value!r}") from None
+
+
+DEFAULT_RUNTIME_ARTIFACT = RuntimeArtifact.CODE
 
 
 def runtime_name(env_name: str) -> str:
@@ -29,7 +66,10 @@ def runtime_name(env_name: str) -> str:
 class McpRuntime(Construct):
     """The account-tools MCP server (``runtime_image/``) hosted by AgentCore Runtime.
 
-    The image is built for linux/arm64 at deploy time (synth needs no Docker). The server speaks
+    With ``artifact=CODE`` the server package and its locked linux/arm64 wheels are bundled on the
+    deploying machine without Docker and run by the Runtime's managed Python 3.11 (``main.py``);
+    with ``artifact=IMAGE`` the container image is built for linux/arm64 at deploy time. Synth needs
+    no Docker either way, and both start the same server function. The server speaks
     MCP over streamable HTTP on the runtime's standard contract (port 8000, ``/mcp``), is invoked
     with SigV4 (IAM inbound auth: only principals granted ``InvokeAgentRuntime`` reach it) and gets
     the vendor function name, the log-group allowlist and the default target from environment
@@ -44,6 +84,7 @@ class McpRuntime(Construct):
         allowed_log_groups: Log groups the Logs Insights tools may query.
         default_account_id: Target account for calls that name none (optional).
         default_region: Region for calls that name none.
+        artifact: Code artifact (default) or container image.
     """
 
     def __init__(
@@ -56,17 +97,38 @@ class McpRuntime(Construct):
         allowed_log_groups: tuple[str, ...],
         default_account_id: str | None,
         default_region: str,
+        artifact: RuntimeArtifact = DEFAULT_RUNTIME_ARTIFACT,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.image = ecr_assets.DockerImageAsset(
-            self,
-            "Image",
-            directory=str(RUNTIME_IMAGE_DIR),
-            platform=IMAGE_PLATFORM,
-            exclude=list(IMAGE_EXCLUDES),
-            display_name="account-tools MCP server image",
-        )
-        environment = {
+        self.artifact_kind = artifact
+        self.image: ecr_assets.DockerImageAsset | None = None
+        environment: dict[str, str] = {}
+        if artifact is RuntimeArtifact.IMAGE:
+            self.image = ecr_assets.DockerImageAsset(
+                self,
+                "Image",
+                directory=str(RUNTIME_IMAGE_DIR),
+                platform=IMAGE_PLATFORM,
+                exclude=list(IMAGE_EXCLUDES),
+                display_name="account-tools MCP server image",
+            )
+            runtime_artifact = agentcore.AgentRuntimeArtifact.from_ecr_repository(
+                self.image.repository, self.image.image_tag
+            )
+            self._artifact_hash = self.image.asset_hash
+        else:
+            self._artifact_hash = RUNTIME_BUNDLE.source_hash()
+            runtime_artifact = agentcore.AgentRuntimeArtifact.from_code_asset(
+                path=str(RUNTIME_BUNDLE.root),
+                runtime=CODE_RUNTIME,
+                entrypoint=list(CODE_ENTRYPOINT),
+                asset_hash_type=AssetHashType.CUSTOM,
+                asset_hash=self._artifact_hash,
+                bundling=bundling_options(RUNTIME_BUNDLE),
+                display_name="account-tools MCP server code",
+            )
+            environment |= CODE_OTEL_ENVIRONMENT
+        environment |= {
             ENV_VENDOR_FUNCTION_NAME: vendor_function_name,
             ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
             ENV_DEFAULT_REGION: default_region,
@@ -78,24 +140,25 @@ class McpRuntime(Construct):
             "Runtime",
             runtime_name=runtime_name(env_name),
             description="Multi-account AWS tools (Cost Explorer, CloudTrail, Logs Insights) over MCP",
-            agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_ecr_repository(
-                self.image.repository, self.image.image_tag
-            ),
+            agent_runtime_artifact=runtime_artifact,
             protocol_configuration=agentcore.ProtocolType.MCP,
             environment_variables=environment,
             tracing_enabled=True,
         )
         self.role: iam.IRole = self.runtime.role
-        Annotations.of(self.runtime).acknowledge_info(
-            "aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped",
-            "The image URI is the CDK asset's ECR location, resolved at deploy time.",
-        )
+        if artifact is RuntimeArtifact.IMAGE:
+            Annotations.of(self.runtime).acknowledge_info(
+                "aws-cdk-lib.aws-bedrockagentcore:containerUriValidationSkipped",
+                "The image URI is the CDK asset's ECR location, resolved at deploy time.",
+            )
         self._acknowledge_service_defaults()
+        if artifact is RuntimeArtifact.CODE:
+            self._acknowledge_code_asset_read()
 
     @property
-    def image_hash(self) -> str:
-        """Content hash of the container image asset; changes with every image change."""
-        return self.image.asset_hash
+    def artifact_hash(self) -> str:
+        """Content hash of the runtime artifact (code bundle or image); changes with every change of it."""
+        return self._artifact_hash
 
     @property
     def invocation_url(self) -> str:
@@ -108,6 +171,21 @@ class McpRuntime(Construct):
         return (
             f"https://bedrock-agentcore.{stack.region}.{stack.url_suffix}/runtimes/{escaped_arn}"
             f"/invocations?qualifier={RUNTIME_ENDPOINT_QUALIFIER}"
+        )
+
+    def _acknowledge_code_asset_read(self) -> None:
+        """The runtime role reads its code bundle from the CDK assets bucket (CDK's asset read grant)."""
+        reason = (
+            "AgentCore Runtime fetches the code artifact with the runtime role; CDK's asset read grant uses "
+            "{what}, limited to the bootstrap assets bucket of this account and region (read only)."
+        )
+        for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*"):
+            acknowledge(self.runtime, f"AwsSolutions-IAM5[Action::{action}]", reason.format(what=f"{action}"))
+        acknowledge(
+            self.runtime,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+            "<AWS::Region>/*]",
+            reason.format(what="the objects of the assets bucket (asset keys are content hashes)"),
         )
 
     def _acknowledge_service_defaults(self) -> None:

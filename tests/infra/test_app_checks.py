@@ -12,7 +12,7 @@ import pytest
 
 from stacks.bundling import PIP_PLATFORM, PipLocalBundling, source_hash
 from stacks.config import ConfigError, EnvironmentConfig
-from stacks.constants import ADMIN_HANDLER, LAMBDAS_DIR, MIGRATE_HANDLER, VENDOR_HANDLER
+from stacks.constants import ADMIN_HANDLER, LAMBDAS_DIR, MIGRATE_HANDLER, PYTHON_VERSION, VENDOR_HANDLER
 from stacks.nag import MIN_REASON_CHARS
 from tests.infra.synth import Synthesized, project_context
 from tests.infra.template_queries import props, resources
@@ -115,16 +115,18 @@ def test_local_bundling_installs_arm64_wheels_then_copies_packages(
 
     monkeypatch.setattr(subprocess, "run", fake_run)
     bundler = PipLocalBundling(
-        root=tmp_path / "src", packages=["pkg"], requirements=tmp_path / "req.txt", python="3.14"
+        root=tmp_path / "src", packages=["pkg"], requirements=tmp_path / "req.txt", python=PYTHON_VERSION
     )
 
     # When it bundles
     assert bundler.try_bundle(str(tmp_path / "out")) is True
 
-    # Then pip was asked for binary ARM64 wheels for the Lambda's Python, and the package was copied
+    # Then pip was asked for the locked, hash-checked binary ARM64 wheels for the Lambda's Python,
+    # and the package was copied
     (argv,) = calls
+    assert {"--require-hashes", "--no-deps"} <= set(argv)
     assert argv[argv.index("--platform") + 1] == PIP_PLATFORM
-    assert argv[argv.index("--python-version") + 1] == "3.14"
+    assert argv[argv.index("--python-version") + 1] == PYTHON_VERSION
     assert "--only-binary=:all:" in argv
     assert (tmp_path / "out" / "pkg" / "handler.py").is_file()
 
@@ -133,7 +135,7 @@ def test_local_bundling_fails_loudly_when_pip_fails(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(
         subprocess, "run", lambda argv, **_: subprocess.CompletedProcess(argv, 1, "", "No matching distribution")
     )
-    bundler = PipLocalBundling(root=tmp_path, packages=[], requirements=tmp_path / "req.txt", python="3.14")
+    bundler = PipLocalBundling(root=tmp_path, packages=[], requirements=tmp_path / "req.txt", python=PYTHON_VERSION)
     with pytest.raises(RuntimeError, match="No matching distribution"):
         bundler.try_bundle(str(tmp_path / "out"))
 

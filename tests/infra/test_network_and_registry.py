@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.constants import ADMIN_HANDLER, MIGRATE_HANDLER, SECRET_ROTATION_DAYS, VENDOR_HANDLER
+from stacks.constants import ADMIN_HANDLER, MIGRATE_HANDLER, PYTHON_VERSION, SECRET_ROTATION_DAYS, VENDOR_HANDLER
 from stacks.registry import migrations_fingerprint
 from tests.infra.synth import Synthesized
 from tests.infra.template_queries import Json, joined, only, props, referenced_id, resources
@@ -44,9 +44,9 @@ def test_functions_are_arm64_python_in_isolated_subnets(dev: Synthesized, handle
         {r: f for r, f in resources(template, "AWS::Lambda::Function").items() if props(f).get("Handler") == handler}
     )
 
-    # Then it runs on ARM64 with the current Python runtime, traced, in the isolated subnets only
+    # Then it runs on ARM64 with the project's one Python version, traced, in the isolated subnets only
     assert props(fn)["Architectures"] == ["arm64"]
-    assert props(fn)["Runtime"] == "python3.14"
+    assert props(fn)["Runtime"] == f"python{PYTHON_VERSION}"
     assert props(fn)["TracingConfig"] == {"Mode": "Active"}
     subnet_ids = [referenced_id(s) for s in props(fn)["VpcConfig"]["SubnetIds"]]
     assert subnet_ids

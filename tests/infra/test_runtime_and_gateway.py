@@ -9,10 +9,9 @@ from stacks.constants import (
     AGENTCORE_SIGNING_SERVICE,
     OAUTH_INVOKE_SCOPE,
     OAUTH_RESOURCE_SERVER_ID,
-    RUNTIME_IMAGE_DIR,
     VENDOR_HANDLER,
 )
-from stacks.runtime import runtime_name
+from stacks.runtime import McpRuntime, runtime_name
 from tests.infra.synth import Synthesized
 from tests.infra.template_queries import (
     Json,
@@ -40,23 +39,6 @@ REQUIRED_OUTPUTS = (
 
 def runtime(template: Json) -> tuple[str, Json]:
     return only(resources(template, "AWS::BedrockAgentCore::Runtime"))
-
-
-def test_runtime_image_is_an_arm64_asset_of_runtime_image(dev: Synthesized) -> None:
-    # Given the platform stack's asset manifest
-    images = dev.platform_file("assets.json")["dockerImages"]
-
-    # Then the one container image is built from runtime_image/ for linux/arm64
-    (image_hash, image), *others = images.items()
-    assert others == []
-    assert image["source"]["platform"] == "linux/arm64"
-    staged = dev.outdir / image["source"]["directory"]
-    assert (staged / "Dockerfile").read_text() == (RUNTIME_IMAGE_DIR / "Dockerfile").read_text()
-    # And the runtime runs exactly that image
-    _, rt = runtime(dev.platform)
-    assert joined(props(rt)["AgentRuntimeArtifact"]["ContainerConfiguration"]["ContainerUri"]).endswith(
-        f":{image_hash}"
-    )
 
 
 def test_runtime_speaks_mcp_with_its_configuration(dev: Synthesized) -> None:
@@ -127,11 +109,15 @@ def test_gateway_targets_the_runtime_with_iam_outbound_auth(dev: Synthesized) ->
     assert referenced_id(props(target)["GatewayIdentifier"]) == gateway_id
 
 
-def test_target_tools_resync_after_every_runtime_image_change(dev: Synthesized) -> None:
-    # Given the synchronization custom resource and the image asset hash
-    template = dev.platform
+@pytest.mark.parametrize("artifact", ["dev", "dev_image"])
+def test_target_tools_resync_after_every_runtime_artifact_change(artifact: str, request: pytest.FixtureRequest) -> None:
+    # Given the synchronization custom resource and the runtime artifact's hash (code bundle or image)
+    synthesized: Synthesized = request.getfixturevalue(artifact)
+    template = synthesized.platform
     _, sync = only(resources(template, "Custom::GatewayTargetSync"))
-    image_hash = next(iter(dev.platform_file("assets.json")["dockerImages"]))
+    mcp_runtime = synthesized.app.platform.node.find_child("McpRuntime")
+    assert isinstance(mcp_runtime, McpRuntime)
+    artifact_hash = mcp_runtime.artifact_hash
     target_id, _ = only(resources(template, "AWS::BedrockAgentCore::GatewayTarget"))
     runtime_id, _ = runtime(template)
 
@@ -140,8 +126,8 @@ def test_target_tools_resync_after_every_runtime_image_change(dev: Synthesized) 
         call = joined(props(sync)[phase])
         assert '"action":"SynchronizeGatewayTargets"' in call
         assert f'"targetIdList":["<{target_id}.TargetId>"]' in call
-        # And its properties change with the image (and the runtime version), so every image change re-runs it
-        assert image_hash in call
+        # And its properties change with the artifact (and the runtime version), so every change re-runs it
+        assert artifact_hash in call
         assert f"<{runtime_id}.AgentRuntimeVersion>" in call
 
 
