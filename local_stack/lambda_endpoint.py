@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 FUNCTION_NAME = "credential-vendor"
 ADMIN_FUNCTION_NAME = "account-admin"
+FUNCTION_NAMES = (FUNCTION_NAME, ADMIN_FUNCTION_NAME)
 logger = logging.getLogger("local_stack.lambda_endpoint")
 
 
@@ -45,12 +46,21 @@ class LocalLambdaContext:
         return 30_000
 
 
-def build_app(account_id: str = "111111111111") -> Starlette:
-    """ASGI app serving the vendor and admin functions; other names get ResourceNotFoundException."""
-    from account_admin.handler import handler as admin_handler
-    from credential_vendor.handler import handler as vendor_handler
+def build_app(account_id: str = "111111111111", functions: tuple[str, ...] = FUNCTION_NAMES) -> Starlette:
+    """ASGI app serving the named functions; other names get ResourceNotFoundException.
 
-    handlers = {FUNCTION_NAME: vendor_handler, ADMIN_FUNCTION_NAME: admin_handler}
+    The local stack runs one endpoint per function, each with that function's environment (as in
+    AWS, where each function has its own settings and database role).
+    """
+    handlers: dict[str, Any] = {}
+    if FUNCTION_NAME in functions:
+        from credential_vendor.handler import handler as vendor_handler
+
+        handlers[FUNCTION_NAME] = vendor_handler
+    if ADMIN_FUNCTION_NAME in functions:
+        from account_admin.handler import handler as admin_handler
+
+        handlers[ADMIN_FUNCTION_NAME] = admin_handler
 
     async def invoke(request: Request) -> Response:
         function_name = request.path_params["name"].split(":")[-1]
@@ -87,12 +97,14 @@ def build_app(account_id: str = "111111111111") -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m local_stack.lambda_endpoint --port N``; the functions' settings come from the environment."""
+    """``python -m local_stack.lambda_endpoint --port N [--function NAME]``; settings come from the environment."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--function", action="append", choices=FUNCTION_NAMES, help="serve only these (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(build_app(), host="127.0.0.1", port=args.port, log_level="warning")
+    app = build_app(functions=tuple(args.function or FUNCTION_NAMES))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -117,12 +117,23 @@ class EmbeddedPostgres:
 
     @property
     def settings(self) -> DatabaseSettings:
-        """Connection settings for the registry database (TLS off: loopback only)."""
+        """Connection settings for the registry database as the superuser (TLS off: loopback only)."""
         return DatabaseSettings(
             host="127.0.0.1",
             port=self.port,
             user=SUPERUSER,
             password=self.password,
+            database=DATABASE_NAME,
+            ssl_mode="disable",
+        )
+
+    def role_settings(self, user: str, password: str) -> DatabaseSettings:
+        """Connection settings of the registry database as another (per-function) role."""
+        return DatabaseSettings(
+            host="127.0.0.1",
+            port=self.port,
+            user=user,
+            password=password,
             database=DATABASE_NAME,
             ssl_mode="disable",
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,8 +24,11 @@ import boto3
 import httpx
 
 from account_admin.logic import AccountAdmin, RegisterAccount, RegisterOrganization
+from account_registry import constants as registry_env
+from account_registry.constants import ADMIN_DB_ROLE, FUNCTION_DB_ROLES, MIGRATOR_DB_ROLE, VENDOR_DB_ROLE
 from account_registry.migrate import apply_migrations
-from account_registry.store import RegistryStore, connect
+from account_registry.roles import ensure_roles
+from account_registry.store import DatabaseSettings, RegistryStore, connect
 from account_tools import constants as runtime_env
 from credential_vendor import constants as vendor_env
 from local_stack.demo_data import demo_seed, post_seed
@@ -38,6 +42,7 @@ AKSK_ACCOUNT = "333333333333"
 LOG_GROUP = "/demo/app"
 CUSTOMER_ROLE_NAME = "AccountToolsReadOnly"
 VENDOR_FUNCTION = "credential-vendor"
+ADMIN_FUNCTION = "account-admin"
 START_TIMEOUT_S = 60
 # Bootstrap credentials: moto maps unknown keys to its default account, from which the
 # seed assumes a role into each demo account. Components get keys of IAM users in the host account.
@@ -84,6 +89,7 @@ class LocalStack:
     mcp_port: int = field(default_factory=free_port)
     moto_port: int = field(default_factory=free_port)
     lambda_port: int = field(default_factory=free_port)
+    admin_port: int = field(default_factory=free_port)
     pg_port: int = field(default_factory=free_port)
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="local-stack-logs-")))
 
@@ -93,7 +99,10 @@ class LocalStack:
         self.process_ids: dict[str, int] = {}
         self.accounts: list[SeededAccount] = []
         self.kms_key_arn = ""
-        self.registry_secret_arn = ""
+        self.registry_secret_arn = ""  # the superuser's (as RDS's master user secret)
+        # Each function logs in as its own role (password auth here; RDS IAM authentication in AWS).
+        self.db_passwords = {role: secrets.token_urlsafe(24) for role in FUNCTION_DB_ROLES}
+        self.db_secret_arns: dict[str, str] = {}
         self.host_keys: dict[str, dict[str, str]] = {}  # component -> its IAM user's keys in the host account
         self.long_lived_secrets: list[str] = []  # aksk secrets as registered (tests check they never leak)
 
@@ -107,6 +116,11 @@ class LocalStack:
     def lambda_url(self) -> str:
         """The Lambda-Invoke-compatible endpoint."""
         return f"http://127.0.0.1:{self.lambda_port}"
+
+    @property
+    def admin_url(self) -> str:
+        """The Lambda-Invoke-compatible endpoint of the account admin function."""
+        return f"http://127.0.0.1:{self.admin_port}"
 
     @property
     def mcp_url(self) -> str:
@@ -128,10 +142,11 @@ class LocalStack:
             self._spawn("emulator", ["-m", "local_stack.emulator", "--port", str(self.moto_port)], _base_env())
             self._wait_http(f"{self.moto_url}/moto-api/", "emulator")
             self.seed()
-            self._spawn(
-                "vendor", ["-m", "local_stack.lambda_endpoint", "--port", str(self.lambda_port)], self.vendor_env()
-            )
+            endpoint = ["-m", "local_stack.lambda_endpoint", "--function"]
+            self._spawn("vendor", [*endpoint, VENDOR_FUNCTION, "--port", str(self.lambda_port)], self.vendor_env())
+            self._spawn("admin", [*endpoint, ADMIN_FUNCTION, "--port", str(self.admin_port)], self.admin_env())
             self._wait_port(self.lambda_port, "vendor endpoint")
+            self._wait_port(self.admin_port, "admin endpoint")
             self._spawn(
                 "mcp-server",
                 ["-m", "account_tools", "--host", "127.0.0.1", "--port", str(self.mcp_port)],
@@ -195,7 +210,8 @@ class LocalStack:
             | self.host_keys["vendor"]
             | {
                 "AWS_ENDPOINT_URL": self.moto_url,
-                vendor_env.ENV_REGISTRY_SECRET_ARN: self.registry_secret_arn,
+                registry_env.ENV_REGISTRY_DB_AUTH: "secret",
+                vendor_env.ENV_REGISTRY_SECRET_ARN: self.db_secret_arns[VENDOR_DB_ROLE],
                 vendor_env.ENV_REGISTRY_SSL: "disable",
                 vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
                 vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
@@ -205,6 +221,26 @@ class LocalStack:
                 "POWERTOOLS_SERVICE_NAME": vendor_env.POWERTOOLS_SERVICE_NAME,
             }
         )
+
+    def admin_env(self) -> dict[str, str]:
+        """What the CDK app gives the account admin Lambda, pointed at the emulator."""
+        return (
+            _base_env()
+            | self.host_keys["admin"]
+            | {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                registry_env.ENV_REGISTRY_DB_AUTH: "secret",
+                vendor_env.ENV_REGISTRY_SECRET_ARN: self.db_secret_arns[ADMIN_DB_ROLE],
+                vendor_env.ENV_REGISTRY_SSL: "disable",
+                vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
+                vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AccountToolsReadOnly*",
+                "POWERTOOLS_SERVICE_NAME": "account-admin",
+            }
+        )
+
+    def db_settings(self, role: str) -> DatabaseSettings:
+        """How a function's database role logs in to the local registry."""
+        return self.postgres.role_settings(role, self.db_passwords[role])
 
     def runtime_env(self) -> dict[str, str]:
         """What the CDK app gives the AgentCore Runtime container, pointed at the local endpoints."""
@@ -237,6 +273,17 @@ class LocalStack:
             aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
         )
 
+    def admin_lambda_client(self) -> Any:
+        """A Lambda client for the admin function's local Invoke endpoint (as an operator's CLI has)."""
+        keys = self.host_keys["admin"]
+        return boto3.client(
+            "lambda",
+            region_name=REGION,
+            endpoint_url=self.admin_url,
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        )
+
     def account_admin_credentials(self, account_id: str) -> dict[str, str]:
         """Credentials acting in ``account_id`` (for seeding only)."""
         response = self.client("sts").assume_role(  # from the emulator's default account
@@ -254,7 +301,7 @@ class LocalStack:
         settings = self.postgres.settings
         host = self.account_admin_credentials(HOST_ACCOUNT)
         iam = self.client("iam", host)
-        for component in ("vendor", "runtime"):
+        for component in ("vendor", "admin", "runtime"):
             iam.create_user(UserName=f"local-{component}")
             key = iam.create_access_key(UserName=f"local-{component}")["AccessKey"]
             self.host_keys[component] = {
@@ -262,21 +309,35 @@ class LocalStack:
                 "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
             }
         self.kms_key_arn = self.client("kms", host).create_key(Description="registry secrets")["KeyMetadata"]["Arn"]
-        self.registry_secret_arn = self.client("secretsmanager", host).create_secret(
-            Name="local/registry",
-            SecretString=json.dumps(
-                {
-                    "host": settings.host,
-                    "port": settings.port,
-                    "username": settings.user,
-                    "password": settings.password,
-                    "dbname": settings.database,
-                }
-            ),
-        )["ARN"]
-        conn = connect(settings)
+        secretsmanager = self.client("secretsmanager", host)
+        logins = {"master": settings} | {role: self.db_settings(role) for role in FUNCTION_DB_ROLES}
+        for name, login in logins.items():
+            arn = secretsmanager.create_secret(
+                Name=f"local/registry/{name}",
+                SecretString=json.dumps(
+                    {
+                        "host": login.host,
+                        "port": login.port,
+                        "username": login.user,
+                        "password": login.password,
+                        "dbname": login.database,
+                    }
+                ),
+            )["ARN"]
+            self.db_secret_arns[name] = arn
+        self.registry_secret_arn = self.db_secret_arns["master"]
+        superuser = connect(settings)  # as the migration function does with the master user
         try:
-            apply_migrations(conn)
+            ensure_roles(superuser, iam_auth=False, passwords=self.db_passwords)
+        finally:
+            superuser.close()
+        migrator = connect(self.db_settings(MIGRATOR_DB_ROLE))
+        try:
+            apply_migrations(migrator)
+        finally:
+            migrator.close()
+        conn = connect(self.db_settings(ADMIN_DB_ROLE))
+        try:
             admin = AccountAdmin(RegistryStore(conn), kms_client=self.client("kms", host), key_arn=self.kms_key_arn)
             for account_id, alias, org_name, auth_type in (
                 (HOST_ACCOUNT, "platform", "Platform team", "iam_role"),

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pg8000.native import identifier
+
+from account_registry.constants import MIGRATOR_DB_ROLE
+from account_registry.roles import set_default_privileges
+
 if TYPE_CHECKING:
     import pg8000.native
 
@@ -62,8 +67,12 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 def apply_migrations(conn: pg8000.native.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply every pending migration.
 
+    Runs as the migrator role (``SET ROLE`` when connected as another member, e.g. the local
+    superuser), so the migrator owns every table and its default privileges give each new table
+    to the vendor (read) and the admin function (write).
+
     Args:
-        conn: An open connection with DDL rights on the registry database.
+        conn: An open connection as the migrator role, or as a member of it.
         directory: Where the ``.sql`` files are.
 
     Returns:
@@ -72,6 +81,18 @@ def apply_migrations(conn: pg8000.native.Connection, directory: Path = MIGRATION
     Raises:
         MigrationError: An already-applied migration's file has changed.
     """
+    switched = conn.run("SELECT current_user")[0][0] != MIGRATOR_DB_ROLE
+    if switched:
+        conn.run(f"SET ROLE {identifier(MIGRATOR_DB_ROLE)}")
+    try:
+        set_default_privileges(conn)
+        return _apply_as_migrator(conn, directory)
+    finally:
+        if switched:
+            conn.run("RESET ROLE")
+
+
+def _apply_as_migrator(conn: pg8000.native.Connection, directory: Path) -> list[str]:
     conn.run(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"

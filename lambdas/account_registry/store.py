@@ -13,9 +13,9 @@ from uuid import UUID
 import pg8000.exceptions
 import pg8000.native
 
+from account_registry.constants import DB_SOCKET_TIMEOUT_S, DB_STATEMENT_TIMEOUT_MS
 from account_registry.models import AccountRecord, AccountSummary, AuthType, Organization
 
-CONNECT_TIMEOUT_S = 5
 T = TypeVar("T")
 
 _ACCOUNT_COLUMNS = (
@@ -49,10 +49,12 @@ class DatabaseSettings:
         host: Hostname or IP address.
         port: TCP port.
         user: Database role.
-        password: The role's password (from Secrets Manager in AWS).
+        password: The role's password, or its RDS IAM authentication token.
         database: Database name.
         ssl_mode: ``"disable"``, ``"require"`` (TLS, no certificate check, like libpq)
             or ``"verify-full"`` (TLS with certificate and host name checks).
+        ca_bundle: PEM file of the CAs trusted for ``verify-full`` (the RDS global bundle in AWS);
+            the system trust store when None.
     """
 
     host: str
@@ -61,13 +63,19 @@ class DatabaseSettings:
     password: str
     database: str
     ssl_mode: str = "require"
+    ca_bundle: str | None = None
 
     def __repr__(self) -> str:
         return f"DatabaseSettings(host={self.host!r}, port={self.port}, database={self.database!r}, user={self.user!r})"
 
     @classmethod
     def from_secret(
-        cls, secret: dict[str, Any], *, database: str | None = None, ssl_mode: str = "require"
+        cls,
+        secret: dict[str, Any],
+        *,
+        database: str | None = None,
+        ssl_mode: str = "require",
+        ca_bundle: str | None = None,
     ) -> DatabaseSettings:
         """Build from an RDS-generated Secrets Manager secret (host, port, username, password, dbname)."""
         return cls(
@@ -77,31 +85,43 @@ class DatabaseSettings:
             password=str(secret["password"]),
             database=database or str(secret.get("dbname", "postgres")),
             ssl_mode=ssl_mode,
+            ca_bundle=ca_bundle,
         )
+
+
+def ssl_context_for(settings: DatabaseSettings) -> ssl.SSLContext | None:
+    """The TLS context of a connection: none, encryption only, or certificate and host name verified."""
+    if settings.ssl_mode == "disable":
+        return None
+    if settings.ssl_mode == "verify-full":
+        return ssl.create_default_context(cafile=settings.ca_bundle)  # CERT_REQUIRED + check_hostname
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def connect(settings: DatabaseSettings) -> pg8000.native.Connection:
     """Open a connection to the registry.
 
+    Every socket operation times out after ``DB_SOCKET_TIMEOUT_S`` and every statement after
+    ``DB_STATEMENT_TIMEOUT_MS`` (server side), so a registry round trip fits the vendor's budget.
+
     Raises:
-        pg8000.exceptions.InterfaceError: The server cannot be reached.
+        pg8000.exceptions.InterfaceError: The server cannot be reached, or its certificate is not
+            trusted (``verify-full``).
         pg8000.exceptions.DatabaseError: Authentication or database errors.
     """
-    ssl_context: ssl.SSLContext | None = None
-    if settings.ssl_mode != "disable":
-        ssl_context = ssl.create_default_context()
-        if settings.ssl_mode == "require":
-            ssl_context.check_hostname = False
-            ssl_context.verify_mode = ssl.CERT_NONE
     return pg8000.native.Connection(
         user=settings.user,
         password=settings.password,
         host=settings.host,
         port=settings.port,
         database=settings.database,
-        ssl_context=ssl_context,
-        timeout=CONNECT_TIMEOUT_S,
+        ssl_context=ssl_context_for(settings),
+        timeout=DB_SOCKET_TIMEOUT_S,
         application_name="account-registry",
+        startup_params={"statement_timeout": str(DB_STATEMENT_TIMEOUT_MS)},
     )
 
 

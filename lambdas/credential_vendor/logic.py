@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from account_registry.models import AccountRecord, AccountSummary
 from account_registry.secrets import decrypt_secret
 from account_registry.store import RegistryConnection
+from credential_vendor.constants import AWS_CONNECT_TIMEOUT_S, AWS_MAX_ATTEMPTS, AWS_READ_TIMEOUT_S
 from credential_vendor.errors import (
     AccountNotFoundError,
     AssumeRoleError,
@@ -39,7 +40,12 @@ from credential_vendor.settings import VendorSettings
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$")
 # The account of an assumed-role or federated-user ARN returned by STS.
 _STS_PRINCIPAL_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:sts::(?P<account>\d{12}):")
-STS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
+# STS and KMS (through the VPC's interface endpoints): short timeouts, one retry; see vend_budget_s.
+STS_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
+    connect_timeout=AWS_CONNECT_TIMEOUT_S,
+    read_timeout=AWS_READ_TIMEOUT_S,
+)
 
 _ASSUME_ROLE_HINTS = {
     "AccessDenied": ": the role must trust the platform's vendor role with this organization's ExternalId",
@@ -47,7 +53,11 @@ _ASSUME_ROLE_HINTS = {
 }
 
 StsClientFactory = Callable[[str, str, str], Any]
-"""(access_key_id, secret_access_key, region) -> STS client built from those keys."""
+"""(access_key_id, secret_access_key, region) -> STS client built from those keys.
+
+The region is always the vendor's own: its VPC has no internet path and reaches only its own
+region's STS endpoint, and the temporary credentials STS returns work in every region.
+"""
 
 
 def _sts_client_for_keys(access_key_id: str, secret_access_key: str, region: str) -> Any:
@@ -74,7 +84,7 @@ class CredentialVendor:
         sts_client: STS client acting as the vendor's own role (for AssumeRole).
         kms_client: KMS client for decrypting aksk secrets.
         sts_client_for_keys: Builds an STS client from an account's decrypted
-            long-lived keys (GetFederationToken); injectable for tests.
+            long-lived keys (GetFederationToken), in the region of ``sts_client``; injectable for tests.
     """
 
     def __init__(
@@ -137,7 +147,7 @@ class CredentialVendor:
         if record.auth_type == "iam_role":
             creds, principal_arn = self._assume_role(record, request, policy, duration)
         else:
-            creds, principal_arn = self._federate(record, request, policy, duration, region)
+            creds, principal_arn = self._federate(record, request, policy, duration)
         acting = _STS_PRINCIPAL_ACCOUNT.match(principal_arn or "")
         if acting is None or acting.group("account") != record.account_id:
             raise CredentialError(f"credentials for account {record.account_id} act in a different account")
@@ -193,7 +203,7 @@ class CredentialVendor:
         return response["Credentials"], response.get("AssumedRoleUser", {}).get("Arn", "")
 
     def _federate(
-        self, record: AccountRecord, request: VendRequest, policy: str, duration: int, region: str
+        self, record: AccountRecord, request: VendRequest, policy: str, duration: int
     ) -> tuple[dict[str, Any], str]:
         if not (record.access_key_id and record.secret_access_key_encrypted and record.secret_kms_key_arn):
             raise CredentialError(f"account {record.account_id} has no stored access key")
@@ -213,7 +223,8 @@ class CredentialVendor:
         except (BotoCoreError, binascii.Error, UnicodeDecodeError) as exc:
             raise CredentialError(f"the stored secret of account {record.account_id} could not be decrypted") from exc
         try:
-            sts = self._sts_for_keys(record.access_key_id, secret, region)
+            # The vendor's own regional STS endpoint, whatever the account's region (credentials are global).
+            sts = self._sts_for_keys(record.access_key_id, secret, self._sts.meta.region_name)
             response = sts.get_federation_token(
                 Name=_session_name(request.caller, limit=32), Policy=policy, DurationSeconds=duration
             )

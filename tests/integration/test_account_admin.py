@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def lambda_client(local_stack: LocalStack) -> Any:
-    return local_stack.lambda_client()
+    return local_stack.admin_lambda_client()
 
 
 def run(lambda_client: Any, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

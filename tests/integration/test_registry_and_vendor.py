@@ -206,13 +206,16 @@ def test_register_account_validates_before_writing(admin, conn):
 def test_migration_custom_resource_creates_the_schema_on_a_fresh_database(local_stack, conn, monkeypatch):
     # Given an empty database and the migration function's environment (secret in the emulator's Secrets Manager)
     conn.run("CREATE DATABASE fresh_registry")
+    # (the master user's secret creates the roles, the migrator's login applies the migrations)
     keys = local_stack.host_keys["vendor"]
     for name, value in {
         "AWS_ENDPOINT_URL": local_stack.moto_url,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": keys["AWS_ACCESS_KEY_ID"],
         "AWS_SECRET_ACCESS_KEY": keys["AWS_SECRET_ACCESS_KEY"],
-        "REGISTRY_SECRET_ARN": local_stack.registry_secret_arn,
+        "REGISTRY_MASTER_SECRET_ARN": local_stack.registry_secret_arn,
+        "REGISTRY_DB_AUTH": "secret",
+        "REGISTRY_SECRET_ARN": local_stack.db_secret_arns["registry_migrator"],
         "REGISTRY_DB_NAME": "fresh_registry",
         "REGISTRY_SSL": "disable",
     }.items():

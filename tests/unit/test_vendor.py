@@ -239,7 +239,8 @@ def test_aksk_vend_decrypts_with_row_context_and_federates(settings, sts, kms):
         kms_stub.assert_no_pending_responses()
         fed_stub.assert_no_pending_responses()
     # Then the long-lived key was used only to build the STS client, and only temporary ones come back
-    assert keys_used == [("AKIALONGLIVEDKEY0001", LONG_LIVED_SECRET, "eu-west-1")]
+    # (in the vendor's own STS region, not the row's eu-west-1: the vendor's VPC reaches only its own region)
+    assert keys_used == [("AKIALONGLIVEDKEY0001", LONG_LIVED_SECRET, "us-east-1")]
     assert creds.access_key_id == TEMP["AccessKeyId"]
     assert LONG_LIVED_SECRET not in creds.model_dump_json()
     assert "AKIALONGLIVEDKEY0001" not in creds.model_dump_json()
