@@ -1,0 +1,5 @@
+"""``python -m smoke``."""
+
+from smoke.cli import main
+
+raise SystemExit(main())
