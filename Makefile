@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/lambdas:$(CURDIR)/runtime_image:$(CURDIR)
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: install system-deps demo test lint format unit integration infra e2e synth cfn-lint bench clean lock wheels smoke
+.PHONY: install system-deps demo test lint format unit integration infra e2e synth cfn-lint bench clean lock wheels smoke rds-ca-bundle
 
 # The development environment, exactly as locked: every file hash-checked, nothing resolved here.
 $(VENV)/.installed: requirements-dev.txt
@@ -104,3 +104,10 @@ bench: system-deps $(VENV)/.installed
 
 clean:
 	rm -rf cdk.out .local .mypy_cache .ruff_cache .pytest_cache
+
+rds-ca-bundle:  ## the RDS global CA bundle the registry functions verify the database certificate with
+	curl -fsS --proto '=https' -o lambdas/account_registry/certs/rds-global-bundle.pem \
+	  https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+	$(PY) -c "from cryptography import x509; import sys; \
+	  certs = x509.load_pem_x509_certificates(open(sys.argv[1], 'rb').read()); \
+	  print(len(certs), 'certificates')" lambdas/account_registry/certs/rds-global-bundle.pem

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from account_registry.constants import ADMIN_DB_ROLE
 from credential_vendor.constants import (
     ENV_CUSTOMER_ROLE_NAME_PATTERN,
     ENV_DEFAULT_REGION,
     ENV_KMS_KEY_ARN,
-    ENV_REGISTRY_SECRET_ARN,
 )
-from stacks.constants import ADMIN_HANDLER, ADMIN_TIMEOUT_S
+from stacks.constants import ADMIN_HANDLER, ADMIN_TIMEOUT_S, APP_NAME, COMPONENT_ADMIN, admin_function_name
 from stacks.functions import VpcPythonFunction
 from stacks.network import Network
 from stacks.registry import Registry
@@ -23,13 +23,15 @@ from stacks.registry import Registry
 class AccountAdmin(Construct):
     """Lambda that operators invoke (CLI or console) to manage the registry.
 
-    It registers, lists, disables and rotates accounts and organizations, generates ExternalIds,
+    It registers, lists, disables and rotates accounts and organizations (logged in to the registry
+    as ``registry_operator``: read and write, no schema changes), generates ExternalIds,
     and encrypts long-lived secrets with the registry key (``kms:Encrypt`` only, granted by the
     key policy with the row's encryption context). It can never decrypt them.
 
     Args:
         scope: Parent construct.
         construct_id: Construct id.
+        env_name: Environment name (part of the fixed function and role names).
         code: The shared ``lambdas/`` code asset.
         network: VPC and subnets.
         registry: The account registry.
@@ -44,6 +46,7 @@ class AccountAdmin(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        env_name: str,
         code: lambda_.Code,
         network: Network,
         registry: Registry,
@@ -62,7 +65,6 @@ class AccountAdmin(Construct):
             vpc=network.vpc,
             subnets=network.subnets,
             environment={
-                ENV_REGISTRY_SECRET_ARN: registry.secret.secret_arn,
                 ENV_DEFAULT_REGION: default_region,
                 ENV_CUSTOMER_ROLE_NAME_PATTERN: customer_role_name_pattern,
                 "POWERTOOLS_SERVICE_NAME": "account-admin",
@@ -70,11 +72,20 @@ class AccountAdmin(Construct):
             timeout=Duration.seconds(ADMIN_TIMEOUT_S),
             log_retention=log_retention,
             removal_policy=removal_policy,
+            component=COMPONENT_ADMIN,
+            # Fixed names: the permissions boundary and the SCP of docs/deploy.md name them.
+            role_name=f"{APP_NAME}-{env_name}-AccountAdmin-{Stack.of(self).region}",
+            function_name=admin_function_name(env_name),
         )
         self.function = self._fn.function
         self.role = self._fn.role
-        registry.allow_from(self._fn)
+        self._network = network
+        for name, value in registry.grant_login(self._fn, ADMIN_DB_ROLE).items():
+            self.function.add_environment(name, value)
 
     def use_key(self, key: kms.IKey) -> None:
         """Tell the function which key encrypts registry secrets (permission comes from the key policy)."""
         self.function.add_environment(ENV_KMS_KEY_ARN, key.key_arn)
+        self._network.allow_calls(
+            "Kms", "AdminEncrypts", actions=["kms:Encrypt"], resources=[key.key_arn], principals=[self.role]
+        )

@@ -84,3 +84,21 @@ KMS_ADMIN_ACTIONS: Final = (
     "kms:UntagResource",
     "kms:Update*",
 )
+
+# Every role of the app carries this tag naming its component; the permissions boundary
+# (stacks/boundary.py) and the service control policy of docs/deploy.md key on it.
+COMPONENT_TAG: Final = "account-tools:component"
+COMPONENT_RUNTIME: Final = "runtime"
+COMPONENT_VENDOR: Final = "vendor"
+COMPONENT_ADMIN: Final = "admin"
+COMPONENT_MIGRATIONS: Final = "migrations"
+
+
+def vendor_function_name(env_name: str) -> str:
+    """Fixed name of the credential vendor function (policies name it without a reference)."""
+    return f"{APP_NAME}-{env_name}-CredentialVendor"
+
+
+def admin_function_name(env_name: str) -> str:
+    """Fixed name of the account admin function."""
+    return f"{APP_NAME}-{env_name}-AccountAdmin"

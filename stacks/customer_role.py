@@ -59,6 +59,14 @@ class CustomerReadOnlyRole(Construct):
                 ],
             )
         )
+        # The same read-only actions as the role's ceiling: nothing attached later can widen it.
+        boundary = iam.ManagedPolicy(
+            self,
+            "Boundary",
+            description="Permissions boundary of the account-tools read-only role: the tools' read actions only",
+            statements=[iam.PolicyStatement(sid="ToolScopesOnly", actions=union_of_actions(), resources=["*"])],
+        )
+        iam.PermissionsBoundary.of(self.role).apply(boundary)
         acknowledge(
             self,
             "AwsSolutions-IAM5[Resource::*]",

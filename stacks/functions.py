@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from stacks.constants import FUNCTION_MEMORY_MB
+from stacks.constants import COMPONENT_TAG, FUNCTION_MEMORY_MB
 from stacks.nag import acknowledge
 
 # What the Lambda service needs on the execution role to attach the function to the VPC
@@ -46,7 +46,10 @@ class VpcPythonFunction(Construct):
         timeout: Function timeout.
         log_retention: Retention of the function's log group.
         removal_policy: What happens to the log group when the stack is deleted.
-        role_name: Optional fixed IAM role name (for roles other accounts trust).
+        component: Value of the ``COMPONENT_TAG`` tag on the role; the permissions boundary and the
+            service control policy in docs/deploy.md key on it.
+        role_name: Optional fixed IAM role name (for roles other accounts trust or SCPs name).
+        function_name: Optional fixed function name (for policies that must name it without a reference).
         memory_size_mb: Memory in MB.
     """
 
@@ -64,7 +67,9 @@ class VpcPythonFunction(Construct):
         timeout: Duration,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        component: str,
         role_name: str | None = None,
+        function_name: str | None = None,
         memory_size_mb: int = FUNCTION_MEMORY_MB,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -76,6 +81,7 @@ class VpcPythonFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role: {description}"[:1000],
         )
+        Tags.of(self.role).add(COMPONENT_TAG, component)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="OwnLogGroup",
@@ -96,6 +102,7 @@ class VpcPythonFunction(Construct):
             architecture=LAMBDA_ARCHITECTURE,
             code=code,
             handler=handler,
+            function_name=function_name,
             description=description,
             role=self.role,
             timeout=timeout,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from collections.abc import Sequence
+
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -24,6 +27,10 @@ class Network(Construct):
     There is no internet gateway and no NAT gateway: the vendor reaches STS, KMS, Secrets Manager,
     CloudWatch Logs and X-Ray through interface endpoints with private DNS. Rejected and accepted
     traffic is recorded in VPC flow logs.
+
+    Every endpoint has a policy that allows only the calls the functions make (``allow_calls``,
+    declared by the construct that makes them); anything else through the endpoint is refused,
+    e.g. writing to another account's resources with credentials brought into the VPC.
 
     Args:
         scope: Parent construct.
@@ -67,3 +74,61 @@ class Network(Construct):
             # HTTPS from inside the VPC only (the literal CIDR keeps the rule reviewable in the template).
             endpoint.connections.allow_default_port_from(ec2.Peer.ipv4(cidr), "HTTPS from the VPC")
             self.endpoints[name] = endpoint
+
+        # Logs and traces of principals of this account only (Lambda itself ships the functions'
+        # logs outside the VPC; these cover SDK calls from inside it).
+        self.allow_calls(
+            "Logs",
+            "OwnAccountLogGroups",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"],
+        )
+        self.allow_calls(
+            "XRay",
+            "OwnAccountTraces",
+            actions=[
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            resources=["*"],
+        )
+
+    def allow_calls(
+        self,
+        endpoint: str,
+        sid: str,
+        *,
+        actions: Sequence[str],
+        resources: Sequence[str],
+        principals: Sequence[iam.IRole] = (),
+        any_account: bool = False,
+    ) -> None:
+        """Allow calls through one interface endpoint (its policy denies everything not allowed).
+
+        Args:
+            endpoint: Key of ``INTERFACE_ENDPOINTS``.
+            sid: Statement id.
+            actions: The API actions.
+            resources: The resources they act on.
+            principals: Only these roles may make the calls; any principal of this account when empty.
+            any_account: Principals of any account (the IAM users of aksk customer accounts, whose
+                keys call GetFederationToken); only with no ``principals``.
+        """
+        condition: dict[str, dict[str, object]]
+        if principals:
+            condition = {"ArnEquals": {"aws:PrincipalArn": [role.role_arn for role in principals]}}
+        elif any_account:
+            condition = {}
+        else:
+            condition = {"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}}
+        self.endpoints[endpoint].add_to_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.AnyPrincipal()],
+                actions=list(actions),
+                resources=list(resources),
+                conditions=condition or None,
+            )
+        )

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from stacks.account_admin import AccountAdmin
+from stacks.boundary import RoleBoundary
 from stacks.bundling import lambda_code
 from stacks.config import EnvironmentConfig
 from stacks.constants import PYTHON_VERSION
@@ -69,8 +70,7 @@ class AccountToolsStack(Stack):
             self,
             "Registry",
             env_name=config.name,
-            vpc=network.vpc,
-            subnets=network.subnets,
+            network=network,
             instance_type=config.db_instance_type,
             multi_az=config.db_multi_az,
             deletion_protection=config.db_deletion_protection,
@@ -83,8 +83,7 @@ class AccountToolsStack(Stack):
             "Migrations",
             registry=registry,
             code=code,
-            vpc=network.vpc,
-            subnets=network.subnets,
+            network=network,
             log_retention=retention,
             removal_policy=removal,
         )
@@ -105,6 +104,7 @@ class AccountToolsStack(Stack):
         admin = AccountAdmin(
             self,
             "AccountAdmin",
+            env_name=config.name,
             code=code,
             network=network,
             registry=registry,
@@ -135,6 +135,8 @@ class AccountToolsStack(Stack):
             artifact=runtime_artifact,
         )
         vendor.allow_invoke_only_by(runtime.role)
+        # Every role of the stack (ours and CDK's) gets the boundary.
+        RoleBoundary(self, "RoleBoundary", env_name=config.name, master_secret=registry.secret).apply_to(self)
 
         auth = AgentAuth(self, "AgentAuth", env_name=config.name, removal_policy=removal)
         gateway = ToolsGateway(
@@ -157,7 +159,7 @@ class AccountToolsStack(Stack):
             "VendorRoleArn": (vendor.role.role_arn, "Role customers trust (customer onboarding template)"),
             "AdminFunctionName": (admin.function.function_name, "Account administration Lambda"),
             "RegistryEndpoint": (registry.instance.db_instance_endpoint_address, "Registry database endpoint"),
-            "RegistrySecretArn": (registry.secret.secret_arn, "Registry connection secret"),
+            "RegistrySecretArn": (registry.secret.secret_arn, "Registry master user secret (migrations only)"),
             "RuntimeArn": (runtime.runtime.agent_runtime_arn, "AgentCore Runtime of the MCP server"),
         }
         for output_id, (value, description) in outputs.items():

@@ -12,8 +12,19 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from credential_vendor.constants import ENV_REGISTRY_SECRET_ARN
+from account_registry.constants import (
+    ENV_REGISTRY_CA_BUNDLE,
+    ENV_REGISTRY_DB_AUTH,
+    ENV_REGISTRY_DB_HOST,
+    ENV_REGISTRY_DB_PORT,
+    ENV_REGISTRY_DB_USER,
+    ENV_REGISTRY_MASTER_SECRET_ARN,
+    MIGRATOR_DB_ROLE,
+    RDS_CA_BUNDLE_IN_BUNDLE,
+)
+from credential_vendor.constants import ENV_REGISTRY_DB_NAME, ENV_REGISTRY_SSL
 from stacks.constants import (
+    COMPONENT_MIGRATIONS,
     MIGRATE_HANDLER,
     MIGRATE_TIMEOUT_S,
     MIGRATIONS_DIR,
@@ -26,6 +37,7 @@ from stacks.constants import (
 )
 from stacks.functions import VpcPythonFunction
 from stacks.nag import acknowledge, logical_id
+from stacks.network import Network
 
 POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9
 DB_LOG_EXPORTS = ("postgresql", "upgrade")
@@ -44,15 +56,16 @@ class Registry(Construct):
     """The PostgreSQL account registry.
 
     An encrypted, private RDS PostgreSQL instance in the isolated subnets. Its master credentials
-    are generated into Secrets Manager and rotated every ``SECRET_ROTATION_DAYS`` days; TLS is
-    enforced (``rds.force_ssl``). Database logs go to CloudWatch Logs with the given retention.
+    are generated into Secrets Manager and rotated every ``SECRET_ROTATION_DAYS`` days; only the
+    migration function (and the rotation) may read them. Every function logs in as its own
+    database role with RDS IAM authentication (``grant_login``) over TLS verified against the RDS
+    CA bundle; TLS is enforced (``rds.force_ssl``). Database logs go to CloudWatch Logs.
 
     Args:
         scope: Parent construct.
         construct_id: Construct id.
         env_name: Environment name, part of the DB instance identifier.
-        vpc: The VPC.
-        subnets: Isolated subnets for the instance and the rotation function.
+        network: The VPC, its isolated subnets (instance and rotation function) and its endpoints.
         instance_type: RDS instance type without ``db.`` (``t4g.micro``).
         multi_az: Multi-AZ deployment.
         deletion_protection: RDS deletion protection.
@@ -67,8 +80,7 @@ class Registry(Construct):
         construct_id: str,
         *,
         env_name: str,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
+        network: Network,
         instance_type: str,
         multi_az: bool,
         deletion_protection: bool,
@@ -77,6 +89,7 @@ class Registry(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
+        vpc, subnets = network.vpc, network.subnets
         engine = rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION)
         identifier = f"account-tools-{env_name}-registry"
         log_removal = RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
@@ -102,6 +115,7 @@ class Registry(Construct):
             port=REGISTRY_DB_PORT,
             credentials=rds.Credentials.from_generated_secret(REGISTRY_DB_USER),
             database_name=REGISTRY_DB_NAME,
+            iam_authentication=True,
             storage_encrypted=True,
             storage_type=rds.StorageType.GP3,
             allocated_storage=REGISTRY_ALLOCATED_STORAGE_GB,
@@ -129,11 +143,21 @@ class Registry(Construct):
             automatically_after=Duration.days(SECRET_ROTATION_DAYS), vpc_subnets=subnets
         )
 
-        acknowledge(
-            self.instance,
-            "AwsSolutions-RDS6",
-            "Functions authenticate with the Secrets Manager credentials (rotated every 30 days) "
-            "instead of IAM database tokens; no human users connect.",
+        # The rotation function (a Secrets Manager application, principal of this account) works on
+        # the secret through the Secrets Manager endpoint.
+        network.allow_calls(
+            "SecretsManager",
+            "RotateRegistrySecret",
+            actions=[
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecretVersionStage",
+            ],
+            resources=[self.secret.secret_arn],
+        )
+        network.allow_calls(
+            "SecretsManager", "GeneratePasswords", actions=["secretsmanager:GetRandomPassword"], resources=["*"]
         )
         acknowledge(
             self.instance,
@@ -156,11 +180,27 @@ class Registry(Construct):
                 "it can be destroyed with the stack; production environments enable it.",
             )
 
-    def allow_from(self, *functions: VpcPythonFunction) -> None:
-        """Let functions reach the database port and read the connection secret."""
-        for fn in functions:
-            self.instance.connections.allow_default_port_from(fn.security_group, f"{fn.node.id} to registry")
-            self.secret.grant_read(fn.role)
+    def grant_login(self, fn: VpcPythonFunction, db_user: str) -> dict[str, str]:
+        """Let a function reach the database port and log in as ``db_user`` with RDS IAM authentication.
+
+        Returns:
+            The environment variables that tell the function how to log in (``account_registry.settings``).
+        """
+        self.instance.connections.allow_default_port_from(fn.security_group, f"{fn.node.id} to registry")
+        self.instance.grant_connect(fn.role, db_user)
+        return {
+            ENV_REGISTRY_DB_AUTH: "iam",
+            ENV_REGISTRY_DB_HOST: self.instance.db_instance_endpoint_address,
+            ENV_REGISTRY_DB_PORT: str(REGISTRY_DB_PORT),
+            ENV_REGISTRY_DB_NAME: REGISTRY_DB_NAME,
+            ENV_REGISTRY_DB_USER: db_user,
+            ENV_REGISTRY_SSL: "verify-full",
+            ENV_REGISTRY_CA_BUNDLE: RDS_CA_BUNDLE_IN_BUNDLE,
+        }
+
+    def grant_master_secret(self, fn: VpcPythonFunction) -> None:
+        """Let one function read the master user's secret (the migrations, to create the function roles)."""
+        self.secret.grant_read(fn.role)
 
 
 class RegistryMigrations(Construct):
@@ -175,8 +215,7 @@ class RegistryMigrations(Construct):
         construct_id: Construct id.
         registry: The registry to migrate.
         code: The shared ``lambdas/`` code asset.
-        vpc: The VPC.
-        subnets: Isolated subnets for the migration function.
+        network: The VPC, its isolated subnets and endpoints.
         log_retention: Retention of the function's log groups.
         removal_policy: What happens to the log groups when the stack is deleted.
     """
@@ -188,8 +227,7 @@ class RegistryMigrations(Construct):
         *,
         registry: Registry,
         code: lambda_.Code,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
+        network: Network,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -200,14 +238,25 @@ class RegistryMigrations(Construct):
             code=code,
             handler=MIGRATE_HANDLER,
             description="Applies the account registry's SQL migrations (CloudFormation custom resource)",
-            vpc=vpc,
-            subnets=subnets,
-            environment={ENV_REGISTRY_SECRET_ARN: registry.secret.secret_arn},
+            vpc=network.vpc,
+            subnets=network.subnets,
+            environment={},
             timeout=Duration.seconds(MIGRATE_TIMEOUT_S),
             log_retention=log_retention,
             removal_policy=removal_policy,
+            component=COMPONENT_MIGRATIONS,
         )
-        registry.allow_from(self.function)
+        for name, value in registry.grant_login(self.function, MIGRATOR_DB_ROLE).items():
+            self.function.function.add_environment(name, value)
+        self.function.function.add_environment(ENV_REGISTRY_MASTER_SECRET_ARN, registry.secret.secret_arn)
+        registry.grant_master_secret(self.function)
+        network.allow_calls(
+            "SecretsManager",
+            "MigrationsReadMasterSecret",
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            resources=[registry.secret.secret_arn],
+            principals=[self.function.role],
+        )
         provider = cr.Provider(
             self,
             "Provider",

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from account_registry.constants import VENDOR_DB_ROLE
 from credential_vendor.constants import (
     ENV_ALLOWED_LOG_GROUPS,
     ENV_CUSTOMER_ROLE_NAME_PATTERN,
     ENV_DEFAULT_REGION,
     ENV_KMS_KEY_ARN,
-    ENV_REGISTRY_SECRET_ARN,
     ENV_SESSION_DURATION_S,
     METRICS_NAMESPACE,
     POWERTOOLS_SERVICE_NAME,
 )
-from stacks.constants import APP_NAME, VENDOR_HANDLER, VENDOR_TIMEOUT_S
+from stacks.constants import (
+    APP_NAME,
+    COMPONENT_RUNTIME,
+    COMPONENT_TAG,
+    COMPONENT_VENDOR,
+    VENDOR_HANDLER,
+    VENDOR_TIMEOUT_S,
+    vendor_function_name,
+)
 from stacks.functions import VpcPythonFunction
 from stacks.nag import acknowledge
 from stacks.network import Network
@@ -37,9 +45,10 @@ def customer_role_arn_pattern(role_name_pattern: str) -> str:
 class CredentialVendor(Construct):
     """Lambda that vends short-lived, down-scoped credentials for registered customer accounts.
 
-    Runs in the isolated subnets (STS/KMS/Secrets Manager through VPC endpoints). Its role may read
-    the registry secret, assume only customer roles whose name matches ``customer_role_name_pattern``
-    (with ``sts:SetSourceIdentity``), and decrypt registry secrets through the registry key's policy.
+    Runs in the isolated subnets (STS and KMS through VPC endpoints). Its role may log in to the
+    registry as ``registry_vendor`` (read only, RDS IAM authentication), assume only customer roles
+    whose name matches ``customer_role_name_pattern`` (with ``sts:SetSourceIdentity``), and decrypt
+    registry secrets through the registry key's policy.
     Nobody may invoke it until ``allow_invoke_only_by`` names the one role that may.
 
     Args:
@@ -83,7 +92,6 @@ class CredentialVendor(Construct):
             vpc=network.vpc,
             subnets=network.subnets,
             environment={
-                ENV_REGISTRY_SECRET_ARN: registry.secret.secret_arn,
                 ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
                 ENV_DEFAULT_REGION: default_region,
                 ENV_SESSION_DURATION_S: str(session_duration_s),
@@ -97,18 +105,38 @@ class CredentialVendor(Construct):
             timeout=Duration.seconds(VENDOR_TIMEOUT_S),
             log_retention=log_retention,
             removal_policy=removal_policy,
+            component=COMPONENT_VENDOR,
             # A fixed name: customer trust policies name this role.
             role_name=f"{APP_NAME}-{env_name}-CredentialVendor-{Stack.of(self).region}",
+            # A fixed name: the permissions boundary and the SCP name the function.
+            function_name=vendor_function_name(env_name),
         )
         self.function = self._fn.function
         self.role = self._fn.role
-        registry.allow_from(self._fn)
+        self._network = network
+        for name, value in registry.grant_login(self._fn, VENDOR_DB_ROLE).items():
+            self.function.add_environment(name, value)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="AssumeCustomerReadOnlyRoles",
                 actions=list(ASSUME_CUSTOMER_ROLE_ACTIONS),
                 resources=[customer_role_arn_pattern(customer_role_name_pattern)],
             )
+        )
+        network.allow_calls(
+            "Sts",
+            "VendorAssumesCustomerRoles",
+            actions=list(ASSUME_CUSTOMER_ROLE_ACTIONS),
+            resources=[customer_role_arn_pattern(customer_role_name_pattern)],
+            principals=[self.role],
+        )
+        # aksk accounts: the customer's IAM user (any account) federates with its own keys.
+        network.allow_calls(
+            "Sts",
+            "AkskUsersFederate",
+            actions=["sts:GetFederationToken"],
+            resources=[f"arn:{Aws.PARTITION}:sts::*:federated-user/*"],
+            any_account=True,
         )
         acknowledge(
             self.role,
@@ -120,9 +148,17 @@ class CredentialVendor(Construct):
     def use_key(self, key: kms.IKey) -> None:
         """Tell the function which key decrypts registry secrets (permission comes from the key policy)."""
         self.function.add_environment(ENV_KMS_KEY_ARN, key.key_arn)
+        self._network.allow_calls(
+            "Kms", "VendorDecrypts", actions=["kms:Decrypt"], resources=[key.key_arn], principals=[self.role]
+        )
 
     def allow_invoke_only_by(self, role: iam.IRole) -> None:
-        """Make ``role`` the one principal allowed to invoke the vendor (resource policy + identity policy)."""
+        """Make ``role`` the one principal allowed to invoke the vendor (resource policy + identity policy).
+
+        The role is tagged as the runtime: the permissions boundary denies invoking the vendor to
+        every other role of the app, and the SCP of docs/deploy.md to every other principal.
+        """
+        Tags.of(role).add(COMPONENT_TAG, COMPONENT_RUNTIME)
         self.function.add_permission(
             "InvokeByRuntimeRole",
             principal=iam.ArnPrincipal(role.role_arn),

@@ -56,7 +56,7 @@ def ensure_roles(conn: pg8000.native.Connection, *, iam_auth: bool, passwords: M
     schema = identifier(SCHEMA)
     for role in FUNCTION_DB_ROLES:
         if not _role_exists(conn, role):
-            conn.run(f"CREATE ROLE {identifier(role)} LOGIN NOINHERIT")
+            conn.run(f"CREATE ROLE {identifier(role)} LOGIN")
         if iam_auth:
             conn.run(f"GRANT {RDS_IAM_ROLE} TO {identifier(role)}")
         if passwords and role in passwords:

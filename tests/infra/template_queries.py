@@ -74,8 +74,15 @@ def role_statements(template: Json, role_id: str) -> list[Json]:
 
 
 def all_policy_statements(template: Json) -> Iterator[tuple[str, Json]]:
-    """(policy logical id, statement) for every identity-based policy statement in the template."""
+    """(policy logical id, statement) for every identity-based policy statement in the template.
+
+    A managed policy attached to no role, user or group grants nothing (the permissions boundary).
+    """
     for rid, res in template["Resources"].items():
+        if res["Type"] == "AWS::IAM::ManagedPolicy" and not any(
+            props(res).get(k) for k in ("Roles", "Users", "Groups")
+        ):
+            continue
         if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             for statement in as_list(props(res)["PolicyDocument"]["Statement"]):
                 yield rid, statement

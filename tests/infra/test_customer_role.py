@@ -51,4 +51,8 @@ def test_template_is_usable_as_a_stackset(dev: Synthesized) -> None:
     assert "BootstrapVersion" not in dev.customer.get("Parameters", {})
     assert "Rules" not in dev.customer
     assert set(dev.customer["Parameters"]) == {"VendorRoleArn", "ExternalId", "RoleName"}
-    assert {r["Type"] for r in dev.customer["Resources"].values()} <= {"AWS::IAM::Role", "AWS::IAM::Policy"}
+    assert {r["Type"] for r in dev.customer["Resources"].values()} <= {
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",  # the role's permissions boundary
+    }
