@@ -104,7 +104,8 @@ async def agent_session(stack: LocalStack) -> list[str]:
             logs = _show(
                 f"logs_insights_query(target_account_id={account_id})",
                 await client.call_tool(
-                    "logs_insights_query", {"query_string": LOG_QUERY, "limit": "5", "target_account_id": account_id}
+                    "logs_insights_query",
+                    {"query_string": LOG_QUERY, "max_results": "5", "target_account_id": account_id},
                 ),
             )
             text = json.dumps(logs)

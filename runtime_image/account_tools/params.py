@@ -16,22 +16,31 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
 T = TypeVar("T")
 
-_INT_STRING = Annotated[str, Field(pattern=r"^\s*-?\d+\s*$", description="an integer written as a string")]
-_NUMBER_STRING = Annotated[
-    str, Field(pattern=r"^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$", description="a number written as a string")
-]
-_BOOL_STRING = Annotated[str, Field(pattern=r"^(?i:true|false)$", description='"true" or "false"')]
-_JSON_STRING = Annotated[str, Field(description="the same value, JSON-encoded as a string")]
+# Patterns are JSON Schema patterns, i.e. ECMA-262 regular expressions: [0-9] rather than \d (which is
+# Unicode-aware in Python and pydantic's Rust engine), and no inline flags such as (?i:...) (Ajv refuses them).
+# The string branches carry no description: the parameter's own description covers both forms.
+_INT_STRING = Annotated[str, Field(pattern=r"^-?[0-9]+$")]
+_NUMBER_STRING = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")]
+_BOOL_STRING = Annotated[str, Field(pattern=r"^(true|false|True|False)$")]
+_JSON_STRING = str  # the same value, JSON-encoded
+
+# Bounds on every structured (array or object) argument, checked before anything parses it deeply:
+# a cost filter nested thousands of levels deep must be a clear error, not a RecursionError.
+MAX_JSON_DEPTH = 12
+MAX_JSON_NODES = 1000
+MAX_JSON_CHARS = 32_000
 
 
 def _to_int(value: int | str) -> int:
@@ -64,6 +73,38 @@ LenientFloat = Annotated[float | _NUMBER_STRING, AfterValidator(_to_float)]
 LenientBool = Annotated[StrictBool | _BOOL_STRING, AfterValidator(_to_bool)]
 
 
+def _check_bounds(value: Any) -> Any:
+    """Refuse structured input deeper than ``MAX_JSON_DEPTH``, larger than ``MAX_JSON_NODES`` or ``MAX_JSON_CHARS``.
+
+    Runs before type validation (iteratively, so depth cannot exhaust the stack). A string is
+    decoded here only to measure it; the parser below decodes it again.
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_JSON_CHARS:
+            raise ValueError(f"at most {MAX_JSON_CHARS} characters")
+        try:
+            decoded = json.loads(value)
+        except RecursionError:
+            raise ValueError(f"nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects") from None
+        except ValueError:
+            return value  # not JSON: the parser reports it
+    else:
+        decoded = value
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(decoded, 1)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_JSON_NODES:
+            raise ValueError(f"too large: at most {MAX_JSON_NODES} values in all")
+        if isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
 def _json_parser(native: Any, kind: str) -> Any:
     adapter: TypeAdapter[Any] = TypeAdapter(native)
 
@@ -86,20 +127,53 @@ def _json_parser(native: Any, kind: str) -> Any:
 def lenient_list(item: Any, *, min_length: int | None = None, max_length: int | None = None) -> Any:
     """An array parameter that also accepts its JSON-encoded string form."""
     native = Annotated[list[item], Field(min_length=min_length, max_length=max_length)]
-    return Annotated[native | _JSON_STRING, AfterValidator(_json_parser(native, "array"))]
+    return Annotated[
+        native | _JSON_STRING, BeforeValidator(_check_bounds), AfterValidator(_json_parser(native, "array"))
+    ]
 
 
 def lenient_object(model: Any) -> Any:
     """An object parameter (a pydantic model or ``dict[...]``) that also accepts its JSON-encoded string form."""
-    return Annotated[model | _JSON_STRING, AfterValidator(_json_parser(model, "object"))]
+    return Annotated[
+        model | _JSON_STRING, BeforeValidator(_check_bounds), AfterValidator(_json_parser(model, "object"))
+    ]
 
 
-AccountIdParam = Annotated[
-    str | None,
-    Field(
-        pattern=r"^\d{12}$",
-        description="12-digit AWS account id to act in (see list_accounts); omit for the configured default account",
+MAX_ACCOUNT_NUMBER = 999_999_999_999
+ACCOUNT_ID_FORM = 'expected a 12-digit AWS account id, as a string or a number (e.g. "012345678901" or 12345678901)'
+
+
+def account_id(value: object) -> str:
+    """A 12-digit account id from a string of 12 ASCII digits, or a number (zero-padded to 12 digits).
+
+    Raises:
+        ValueError: Anything else, including non-ASCII digits (Arabic-Indic, fullwidth) and ``bool``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:012d}" if 0 <= value <= MAX_ACCOUNT_NUMBER else ""
+    else:
+        text = value if isinstance(value, str) else ""
+    if len(text) != 12 or not text.isascii() or not text.isdigit():
+        raise ValueError(ACCOUNT_ID_FORM)
+    return text
+
+
+# Validation is account_id's alone (one clear message); the schema advertises both forms for the Gateway.
+AccountId = Annotated[
+    str,
+    BeforeValidator(account_id),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": "^[0-9]{12}$"},
+                {"type": "integer"},
+            ]
+        }
     ),
+]
+AccountIdParam = Annotated[
+    AccountId | None,
+    Field(description="12-digit account id (a number is zero-padded), from list_accounts"),
 ]
 
 
@@ -191,12 +265,19 @@ class CostGroupBy(BaseModel):
         return {"Type": self.Type, "Key": self.Key}
 
 
+# The Expression is recursive; a self-contained schema (no $ref, which the Gateway refuses) cannot show all of
+# it, so the object's shape is spelled out in the description and the server validates it fully (CostExpression).
+COST_FILTER_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "object", "minProperties": 1, "maxProperties": 1},
+        {"type": "string"},
+        {"type": "null"},
+    ],
+    "description": 'Cost Explorer Expression, e.g. {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon EC2"]}}; '
+    "also Tags, CostCategories, And/Or [...], Not",
+}
 CostFilterParam = Annotated[  # type: ignore[valid-type]  # a runtime alias built by lenient_object
-    lenient_object(CostExpression) | None,
-    Field(
-        description='Cost Explorer Expression filter (object or JSON string), e.g. {"Dimensions": {"Key": "SERVICE", '
-        '"Values": ["AWS Lambda"]}}; combine with And/Or/Not; default: no filter'
-    ),
+    lenient_object(CostExpression) | None, WithJsonSchema(COST_FILTER_SCHEMA)
 ]
 
 
@@ -205,5 +286,18 @@ DEFAULT_WAIT_S = 20
 MAX_WAIT_S = 60
 WaitSecondsParam = Annotated[  # type: ignore[valid-type]  # a runtime alias built by lenient_int
     lenient_int(ge=0, le=MAX_WAIT_S),
-    Field(description=f"seconds to wait for the query to finish, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
+    Field(description=f"seconds to wait for results, 0-{MAX_WAIT_S}, default {DEFAULT_WAIT_S}"),
+]
+
+
+# One paging vocabulary for every tool (the AWS APIs' own): max_results per page, next_token to continue.
+def _page_token(value: str | None) -> str | None:
+    if value is not None and not 1 <= len(value) <= MAX_PAGE_TOKEN_CHARS:
+        raise ValueError(f"expected the next_token of a previous answer (1-{MAX_PAGE_TOKEN_CHARS} characters)")
+    return value
+
+
+MAX_PAGE_TOKEN_CHARS = 8192
+NextTokenParam = Annotated[
+    str | None, AfterValidator(_page_token), Field(description="from the previous page's answer")
 ]

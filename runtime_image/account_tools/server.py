@@ -7,6 +7,7 @@ at ``/mcp`` (stateless streamable HTTP) and answers health checks on ``/ping``.
 from __future__ import annotations
 
 import argparse
+import difflib
 from typing import Any
 
 import uvicorn
@@ -14,6 +15,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, InputRequiredResult
+from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,6 +32,7 @@ from account_tools.observability import (
     record_vend_latency,
     request_id_var,
 )
+from account_tools.portable import portable_schema
 from account_tools.settings import RuntimeSettings
 from account_tools.tools import (
     ToolRuntime,
@@ -100,15 +103,74 @@ def _request_id(context: Context[Any, Any] | None) -> str | None:
         return None
 
 
+def unknown_argument_message(unknown: list[str], known: list[str]) -> str:
+    """``invalid_parameter`` text for misnamed arguments, with the closest known name when there is one.
+
+    Example: ``accountId: unknown argument (did you mean target_account_id?)``.
+    """
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or difflib.get_close_matches(
+            _snake(name), known, n=1, cutoff=0.6
+        )
+        if not close and "account" in name.lower() and "target_account_id" in known:
+            close = ["target_account_id"]
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        parts.append(f"{name}: unknown argument{hint}")
+    accepted = f"This tool accepts: {', '.join(known)}" if known else "This tool takes no arguments"
+    return "; ".join(parts) + f". {accepted}"
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
+
+
 class AccountToolsServer(MCPServer):
-    """``MCPServer`` whose argument-validation failures are structured ``invalid_parameter`` errors."""
+    """``MCPServer`` with portable tool schemas and structured ``invalid_parameter`` errors.
+
+    ``tools/list`` advertises self-contained JSON Schema 2020-12 (no ``$ref``/``$defs``, input
+    objects closed with ``additionalProperties: false``), and a call with an argument the tool does
+    not declare is refused before anything runs: a misnamed ``accountId`` must never fall back to
+    another account.
+    """
+
+    _portable_tools: list[MCPTool] | None = None
+    tool_metrics: ToolMetrics | None = None  # counts refused calls like any other tool error
+
+    async def list_tools(self) -> list[MCPTool]:
+        """Every tool with portable input and output schemas (computed once)."""
+        if self._portable_tools is None:
+            self._portable_tools = [
+                tool.model_copy(
+                    update={
+                        "input_schema": portable_schema(tool.input_schema, top_level_closed=True),
+                        "output_schema": None
+                        if tool.output_schema is None
+                        else portable_schema(tool.output_schema, top_level_closed=False),
+                    }
+                )
+                for tool in await super().list_tools()
+            ]
+        return self._portable_tools
+
+    async def _argument_names(self, name: str) -> list[str] | None:
+        for tool in await self.list_tools():
+            if tool.name == name:
+                return list(tool.input_schema.get("properties", {}))
+        return None
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        """Call a tool; invalid arguments yield ``{"error_type": "invalid_parameter", ...}`` before the tool runs."""
+        """Call a tool; unknown or invalid arguments yield ``{"error_type": "invalid_parameter", ...}`` first."""
         token = request_id_var.set(_request_id(context))
         try:
+            known = await self._argument_names(name)
+            unknown = [key for key in arguments or {} if known is not None and key not in known]
+            if known is not None and unknown:
+                if self.tool_metrics is not None:
+                    self.tool_metrics.record(name, "invalid_parameter")
+                return ToolFailure("invalid_parameter", unknown_argument_message(unknown, known)).to_result()
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
@@ -138,6 +200,7 @@ def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = No
 def build_server(rt: ToolRuntime) -> AccountToolsServer:
     """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
+    server.tool_metrics = rt.metrics
     for group in (accounts, identity, logs_insights, cost_explorer, commitments, cloudtrail, cloudtrail_lake):
         group.register(server, rt)
 

@@ -42,7 +42,7 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         "logs_insights_query": {
             "query_string": LOG_QUERY,
             "log_group_names": [LOG_GROUP],
-            "limit": 5,
+            "max_results": 5,
             "wait_seconds": 20,
         },
         "logs_insights_get_results": {"query_id": query_ids["logs"], "wait_seconds": 5},
@@ -64,7 +64,6 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         "get_savings_plans_coverage": {
             "start_date": "2026-01-01",
             "end_date": "2026-01-04",
-            "granularity": "DAILY",
             "group_by": ["SERVICE"],
             "max_results": 5,
         },
@@ -82,7 +81,6 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         "get_reservation_utilization": {
             "start_date": "2026-01-01",
             "end_date": "2026-02-01",
-            "granularity": "MONTHLY",
             "group_by_subscription": True,
         },
         "lookup_events": {
@@ -93,7 +91,6 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         },
         "list_event_data_stores": {"max_results": 10},
         "lake_query": {"query_statement": lake_sql, "wait_seconds": 10, "max_results": 3},
-        "get_query_status": {"query_id": query_ids["lake"]},
         "get_query_results": {"query_id": query_ids["lake"], "max_results": 2},
     }
     pairs = {}
@@ -187,12 +184,60 @@ async def test_every_tool_accepts_native_and_stringified_arguments(local_stack: 
             native_result = await client.call_tool(name, native)
             string_result = await client.call_tool(name, stringified)
 
-            # Then both succeed with the same answer, for the target account
+            # Then both succeed with the same answer, for the target account, in the advertised output shape
             assert not native_result.is_error, (name, _body(native_result))
             assert not string_result.is_error, (name, _body(string_result))
             assert _stable(_body(native_result)) == _stable(_body(string_result)), name
+            output = Draft202012Validator(tools[name].output_schema)
+            assert not [e.message for e in output.iter_errors(native_result.structured_content)], name
             if "target_account_id" in native:
                 assert _body(native_result)["target_account_id"] == ACCOUNT, name
+
+
+@pytest.mark.anyio
+async def test_every_tool_takes_a_numeric_account_id_and_refuses_other_digits(local_stack: LocalStack) -> None:
+    async with Client(local_stack.mcp_url) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        pairs = _payloads(await _query_ids(client))
+        for name, (native, _) in pairs.items():
+            if "target_account_id" not in native:
+                continue
+            validator = Draft202012Validator(tools[name].input_schema)
+            numeric = {**native, "target_account_id": int(ACCOUNT)}
+            assert not list(validator.iter_errors(numeric)), name
+
+            # A number is the same account as its 12-digit string
+            result = await client.call_tool(name, numeric)
+            assert not result.is_error, (name, _body(result))
+            assert _body(result)["target_account_id"] == ACCOUNT, name
+
+            # Arabic-Indic and fullwidth digits are digits to Python, not to an account id
+            for other in ("\u0662" * 12, "\uff12" * 12):
+                refused = await client.call_tool(name, {**native, "target_account_id": other})
+                assert refused.is_error, name
+                assert _body(refused)["error_type"] == "invalid_parameter", name
+                assert _body(refused)["message"].startswith("target_account_id:"), name
+                assert list(validator.iter_errors({**native, "target_account_id": other})), name
+
+
+@pytest.mark.anyio
+async def test_every_tool_refuses_an_unknown_argument(local_stack: LocalStack) -> None:
+    async with Client(local_stack.mcp_url) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        pairs = _payloads({"logs": "0" * 36, "lake": "0" * 36})
+        for name, (native, _) in pairs.items():
+            # Given the account named under a wrong key, with no target_account_id
+            arguments = {k: v for k, v in native.items() if k != "target_account_id"} | {"accountId": ACCOUNT}
+
+            # Then the advertised schema refuses it, and so does the server (nothing runs in another account)
+            assert list(Draft202012Validator(tools[name].input_schema).iter_errors(arguments)), name
+            result = await client.call_tool(name, arguments)
+            assert result.is_error, name
+            body = _body(result)
+            assert body["error_type"] == "invalid_parameter", name
+            takes_account = "target_account_id" in tools[name].input_schema.get("properties", {})
+            hint = " (did you mean target_account_id?)" if takes_account else ""
+            assert body["message"].startswith(f"accountId: unknown argument{hint}"), body
 
 
 @pytest.mark.anyio

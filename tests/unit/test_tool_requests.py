@@ -131,7 +131,7 @@ COST_AND_USAGE_EXPECTED = {
         "metrics": {"UnblendedCost": {"amount": 12.5, "unit": "USD"}, "UsageQuantity": {"amount": 3.0, "unit": "N/A"}},
     },
     "totals.UnblendedCost": {"amount": 20.0, "unit": "USD"},
-    "next_page_token": "page-2",
+    "next_token": "page-2",
     "dimension_value_attributes": {"AWS Lambda": {"description": "x"}},
 }
 
@@ -155,7 +155,7 @@ CASES = [
             "metrics": ["UnblendedCost", "UsageQuantity"],
             "group_by": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}],
             "filter": EXPRESSION,
-            "next_page_token": "page-1",
+            "next_token": "page-1",
             "target_account_id": ACCOUNT,
         },
         stringified={
@@ -165,7 +165,7 @@ CASES = [
             "metrics": '["UnblendedCost", "UsageQuantity"]',
             "group_by": '[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "TAG", "Key": "team"}]',
             "filter": json.dumps(EXPRESSION),
-            "next_page_token": "page-1",
+            "next_token": "page-1",
             "target_account_id": ACCOUNT,
         },
         calls=[
@@ -267,7 +267,7 @@ CASES = [
             "end_date": "2026-05-01",
             "search_string": "Amazon",
             "context": "COST_AND_USAGE",
-            "next_page_token": "p",
+            "next_token": "p",
             "target_account_id": ACCOUNT,
         },
         stringified={
@@ -276,7 +276,7 @@ CASES = [
             "end_date": "2026-05-01",
             "search_string": "Amazon",
             "context": "COST_AND_USAGE",
-            "next_page_token": "p",
+            "next_token": "p",
             "target_account_id": ACCOUNT,
         },
         calls=[
@@ -305,19 +305,17 @@ CASES = [
         native={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "DAILY",
             "group_by": ["SERVICE", "REGION"],
             "max_results": 10,
-            "next_page_token": "t1",
+            "next_token": "t1",
             "target_account_id": ACCOUNT,
         },
         stringified={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "DAILY",
             "group_by": '["SERVICE", "REGION"]',
             "max_results": "10",
-            "next_page_token": "t1",
+            "next_token": "t1",
             "target_account_id": ACCOUNT,
         },
         calls=[
@@ -326,7 +324,6 @@ CASES = [
                 "get_savings_plans_coverage",
                 {
                     "TimePeriod": CE_PERIOD,
-                    "Granularity": "DAILY",
                     "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
                     "MaxResults": 10,
                     "NextToken": "t1",
@@ -348,7 +345,7 @@ CASES = [
                 },
             )
         ],
-        expect={"rows.0.coverage_percentage": 82.05, "next_page_token": "t2"},
+        expect={"rows.0.coverage_percentage": 82.05, "next_token": "t2"},
     ),
     Case(
         tool="get_savings_plans_utilization",
@@ -408,14 +405,12 @@ CASES = [
         native={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "MONTHLY",
             "group_by": ["INSTANCE_TYPE"],
             "target_account_id": ACCOUNT,
         },
         stringified={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "MONTHLY",
             "group_by": '["INSTANCE_TYPE"]',
             "target_account_id": ACCOUNT,
         },
@@ -425,7 +420,6 @@ CASES = [
                 "get_reservation_coverage",
                 {
                     "TimePeriod": CE_PERIOD,
-                    "Granularity": "MONTHLY",
                     "GroupBy": [{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}],
                 },
                 {
@@ -456,17 +450,15 @@ CASES = [
         native={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "MONTHLY",
             "group_by_subscription": True,
-            "next_page_token": "n",
+            "next_token": "n",
             "target_account_id": ACCOUNT,
         },
         stringified={
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "granularity": "MONTHLY",
             "group_by_subscription": "true",
-            "next_page_token": "n",
+            "next_token": "n",
             "target_account_id": ACCOUNT,
         },
         calls=[
@@ -475,7 +467,6 @@ CASES = [
                 "get_reservation_utilization",
                 {
                     "TimePeriod": CE_PERIOD,
-                    "Granularity": "MONTHLY",
                     "GroupBy": [{"Type": "DIMENSION", "Key": "SUBSCRIPTION_ID"}],
                     "NextPageToken": "n",
                 },
@@ -631,21 +622,6 @@ CASES = [
         },
     ),
     Case(
-        tool="get_query_status",
-        scope=cloudtrail_lake.SCOPE,
-        native={"query_id": QUERY_ID, "target_account_id": ACCOUNT},
-        stringified={"query_id": QUERY_ID, "target_account_id": ACCOUNT},
-        calls=[
-            (
-                "cloudtrail",
-                "describe_query",
-                {"QueryId": QUERY_ID},
-                {"QueryId": QUERY_ID, "QueryStatus": "FAILED", "ErrorMessage": "column nope does not exist"},
-            )
-        ],
-        expect={"status": "FAILED", "error_message": "column nope does not exist"},
-    ),
-    Case(
         tool="get_query_results",
         scope=cloudtrail_lake.SCOPE,
         native={"query_id": QUERY_ID, "max_results": 2, "next_token": "page-r2", "target_account_id": ACCOUNT},
@@ -753,7 +729,6 @@ def test_no_default_account_says_target_account_id_is_required(monkeypatch: pyte
         ("lake_query", {"query_statement": "SELECT 1"}, "query_statement"),
         ("lake_query", {"query_statement": LAKE_SQL, "wait_seconds": 61}, "wait_seconds"),
         ("get_query_results", {"query_id": "not-a-query-id"}, "query_id"),
-        ("get_query_status", {"query_id": QUERY_ID, "target_account_id": "12ab"}, "target_account_id"),
     ],
 )
 def test_bad_arguments_fail_naming_the_field_before_any_vend(
@@ -843,3 +818,169 @@ def test_aws_errors_become_structured_results(harness: Harness, tool: str, code:
     if error_type == "access_denied":
         assert ACCOUNT in answer["message"]
         assert case.scope in answer["message"]
+
+
+# --- what Cost Explorer refuses is refused first (AWS Cost Explorer API Reference; see account_tools.cost_rules) --
+
+_TODAY = datetime.now(UTC).date()
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field", "says"),
+    [
+        # "Granularity can't be set if GroupBy is set" (coverage and utilization APIs)
+        ("get_savings_plans_coverage", {"granularity": "DAILY", "group_by": ["SERVICE"]}, "granularity", "group_by"),
+        ("get_reservation_coverage", {"granularity": "MONTHLY", "group_by": ["REGION"]}, "granularity", "group_by"),
+        (
+            "get_reservation_utilization",
+            {"granularity": "MONTHLY", "group_by_subscription": True},
+            "granularity",
+            "group_by",
+        ),
+        # GetCostAndUsage GroupBy DIMENSION keys
+        ("get_cost_and_usage", {"group_by": [{"Type": "DIMENSION", "Key": "REGION"}]}, "group_by[0].Key", "SERVICE"),
+        # MatchOptions for Dimensions: EQUALS and CASE_SENSITIVE only
+        (
+            "get_cost_and_usage",
+            {"filter": {"Dimensions": {"Key": "SERVICE", "Values": ["a"], "MatchOptions": ["CONTAINS"]}}},
+            "filter.Dimensions.MatchOptions",
+            "CASE_SENSITIVE",
+        ),
+        # HOURLY data: the last 14 days
+        (
+            "get_cost_and_usage",
+            {"granularity": "HOURLY", "start_date": "2026-01-01", "end_date": "2026-01-05"},
+            "start_date",
+            "14 days",
+        ),
+        # Savings Plans filters: only AND, only their dimensions
+        (
+            "get_savings_plans_coverage",
+            {"filter": {"Or": [{"Dimensions": {"Key": "REGION", "Values": ["a"]}}] * 2}},
+            "filter",
+            "only And",
+        ),
+        (
+            "get_savings_plans_utilization",
+            {"filter": {"Dimensions": {"Key": "SERVICE", "Values": ["a"]}}},
+            "filter.Dimensions.Key",
+            "SAVINGS_PLANS_TYPE",
+        ),
+        ("get_savings_plans_utilization", {"filter": {"Tags": {"Key": "team"}}}, "filter.Tags", "tags"),
+        # "Future dates can't be used as an End date"
+        (
+            "get_savings_plans_utilization",
+            {"end_date": (_TODAY + timedelta(days=2)).isoformat()},
+            "end_date",
+            "future",
+        ),
+        # Reserved Instances: one level of nesting, within 13 months
+        (
+            "get_reservation_coverage",
+            {
+                "filter": {
+                    "And": [
+                        {"And": [{"Dimensions": {"Key": "REGION", "Values": ["a"]}}] * 2},
+                        {"Dimensions": {"Key": "REGION", "Values": ["b"]}},
+                    ]
+                }
+            },
+            "filter.And[0]",
+            "one level",
+        ),
+        ("get_reservation_utilization", {"start_date": "2024-01-01"}, "start_date", "13 months"),
+        # GetCostForecast: 3 months of DAILY
+        (
+            "get_cost_forecast",
+            {"granularity": "DAILY", "end_date": (_TODAY + timedelta(days=200)).isoformat()},
+            "end_date",
+            "3 months",
+        ),
+        ("get_cost_forecast", {"metric": "USAGE_QUANTITY"}, "metric", ""),
+    ],
+)
+def test_combinations_cost_explorer_refuses_are_refused_before_any_vend(
+    harness: Harness, tool: str, arguments: dict[str, Any], field: str, says: str
+) -> None:
+    is_error, answer = harness.call(tool, {**arguments, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{field}:"), answer
+    assert says in answer["message"]
+    assert harness.vendor.vends == []
+
+
+# --- target_account_id forms, unknown arguments, bounded input -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "account"),
+    [("222222222222", "222222222222"), (222222222222, "222222222222"), (12345678901, "012345678901")],
+)
+def test_account_id_as_string_or_number(harness: Harness, value: Any, account: str) -> None:
+    harness.stubbers["cloudtrail"].add_response("lookup_events", {"Events": []}, {"MaxResults": 20})
+    is_error, answer = harness.call("lookup_events", {"target_account_id": value})
+    assert not is_error, answer
+    assert harness.vendor.vends == [(account, cloudtrail.SCOPE)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u0662" * 12,  # Arabic-Indic digit two: str.isdigit() says yes, an account id says no
+        "\uff12" * 12,  # fullwidth digit two
+        "22222222222",
+        "2222222222222",
+        -1,
+        10**12,
+        True,
+        2.2e11,
+        "22222222222a",
+    ],
+)
+def test_account_id_refuses_anything_but_12_ascii_digits(harness: Harness, value: Any) -> None:
+    is_error, answer = harness.call("lookup_events", {"target_account_id": value})
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith("target_account_id: expected a 12-digit AWS account id"), answer
+    assert harness.vendor.vends == []
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("account_id", "target_account_id"),
+        ("accountId", "target_account_id"),
+        ("targetAccountId", "target_account_id"),
+        ("region", None),
+        ("next_page_token", "next_token"),
+        ("limit", None),
+    ],
+)
+def test_unknown_arguments_are_refused_with_the_intended_name(harness: Harness, name: str, hint: str | None) -> None:
+    # Given a misnamed argument: without the check the call would run in the default account
+    is_error, answer = harness.call("lookup_events", {name: "222222222222"})
+
+    # Then nothing runs, and the message names the argument (and what was meant, when close)
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{name}: unknown argument")
+    if hint:
+        assert f"did you mean {hint}?" in answer["message"]
+    assert harness.vendor.vends == []
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_deeply_nested_filter_is_a_clear_error_not_a_recursion_error(harness: Harness, as_string: bool) -> None:
+    leaf = '{"Dimensions": {"Key": "SERVICE", "Values": ["a"]}}'
+    depth = 2000 if as_string else 5000  # the string form stays under the size bound, to test depth alone
+    expression: Any = json.loads(leaf)
+    for _ in range(depth):
+        expression = {"Not": expression}
+    arguments = {"filter": '{"Not": ' * depth + leaf + "}" * depth if as_string else expression}
+    is_error, answer = harness.call("get_cost_and_usage", {**arguments, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith("filter:"), answer
+    assert "nested too deeply" in answer["message"]
+    assert harness.vendor.vends == []

@@ -7,18 +7,23 @@ parameter annotations, which may refer to names local to ``register``.
 from __future__ import annotations
 
 import functools
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
 import anyio.to_thread
-from mcp.types import CallToolResult
+from mcp.server import MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel
 
 from account_tools.aws import AccountClients
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
 from account_tools.observability import ToolMetrics, logger, request_id_var
+from account_tools.params import account_id
+from account_tools.portable import MAX_DESCRIPTION_CHARS, clean_description
 from account_tools.settings import RuntimeSettings
 from account_tools.vendor_client import VendorClient
 
@@ -35,13 +40,13 @@ class ToolRuntime:
     clients: AccountClients
     metrics: ToolMetrics
 
-    def account(self, target_account_id: str | None) -> str:
-        """The account a call acts in: the argument, else the configured default.
+    def account(self, target_account_id: str | int | None) -> str:
+        """The account a call acts in: the argument (validated by ``AccountIdParam``), else the configured default.
 
         Raises:
             ToolFailure: ``invalid_parameter`` when neither is set.
         """
-        account = target_account_id or self.settings.default_account_id
+        account = account_id(target_account_id) if target_account_id is not None else self.settings.default_account_id
         if account is None:
             raise ToolFailure(
                 "invalid_parameter",
@@ -92,5 +97,57 @@ def structured_errors(
                 )
 
         return wrapper
+
+    return decorate
+
+
+ToolBody = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def read_only_tool(
+    server: MCPServer,
+    rt: ToolRuntime,
+    *,
+    name: str,
+    title: str,
+    output: type[BaseModel],
+    idempotent: bool = True,
+    open_world: bool = True,
+) -> Callable[[ToolBody], ToolBody]:
+    """Register a read-only tool with its title, annotations, output model and structured errors.
+
+    The MCP spec's annotation defaults are ``readOnlyHint: false``, ``destructiveHint: true``,
+    ``openWorldHint: true``: every tool here states ``readOnlyHint: true`` so clients do not treat a
+    read as destructive. The body returns a dict; the SDK validates it against ``output`` (which becomes the
+    tool's ``outputSchema``) before it is sent.
+
+    Args:
+        server: The MCP server.
+        rt: The shared tool runtime.
+        name: Tool name (``[a-zA-Z0-9_-]``; the Gateway prefixes it with ``<target>___``).
+        title: Human-readable title.
+        output: The pydantic model of a successful result.
+        idempotent: False when a call starts something new each time (e.g. a query that is billed).
+        open_world: False when the tool reads only this platform's own data (e.g. the registry).
+
+    Raises:
+        ValueError: The docstring (the description the model reads) is missing or too long.
+    """
+
+    def decorate(fn: ToolBody) -> ToolBody:
+        description = clean_description(fn.__doc__)
+        if not description or len(description) > MAX_DESCRIPTION_CHARS:
+            raise ValueError(f"tool {name}: description must be 1-{MAX_DESCRIPTION_CHARS} characters")
+        wrapped = structured_errors(rt, name)(fn)
+        # The SDK derives outputSchema from the return annotation; the body's dict is validated against it.
+        wrapped.__signature__ = inspect.signature(fn).replace(return_annotation=output)  # type: ignore[attr-defined]
+        # destructiveHint is meaningful only when readOnlyHint is false (MCP spec), so it is left out.
+        annotations = ToolAnnotations(
+            read_only_hint=True,
+            idempotent_hint=idempotent,
+            open_world_hint=open_world,
+        )
+        server.add_tool(wrapped, name=name, title=title, description=description, annotations=annotations)
+        return fn
 
     return decorate

@@ -4,14 +4,16 @@ from typing import Any
 
 from mcp.server import MCPServer
 
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.models import AccountList
+from account_tools.tools import ToolRuntime, read_only_tool
 
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``list_accounts``."""
 
-    @server.tool(name="list_accounts")
-    @structured_errors(rt, "list_accounts")
+    @read_only_tool(
+        server, rt, name="list_accounts", title="List target accounts", output=AccountList, open_world=False
+    )
     async def list_accounts() -> dict[str, Any]:
         """List the AWS accounts the tools can act in: id, alias, auth type and region.
 

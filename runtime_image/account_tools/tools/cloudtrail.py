@@ -10,8 +10,9 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools.errors import ToolFailure
-from account_tools.params import AccountIdParam, LenientBool, lenient_int
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.models import TrailEvents
+from account_tools.params import AccountIdParam, LenientBool, NextTokenParam, lenient_int
+from account_tools.tools import ToolRuntime, read_only_tool
 from account_tools.tools.logs_insights import parse_time
 
 SCOPE = "cloudtrail"
@@ -60,12 +61,11 @@ def _event(raw: dict[str, Any], *, include_raw: bool) -> dict[str, Any]:
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``lookup_events``."""
 
-    @server.tool(name="lookup_events")
-    @structured_errors(rt, "lookup_events")
+    @read_only_tool(server, rt, name="lookup_events", title="Look up CloudTrail events", output=TrailEvents)
     async def lookup_events(
         attribute_key: Annotated[
             LookupAttributeKey | None,
-            Field(description="attribute to filter on (one of the 8 LookupEvents keys); needs attribute_value"),
+            Field(description="attribute to filter on; needs attribute_value"),
         ] = None,
         attribute_value: Annotated[
             str | None,
@@ -76,22 +76,19 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         ] = None,
         end_time: Annotated[str | None, Field(description="ISO-8601 end (inclusive); default now")] = None,
         max_results: Annotated[lenient_int(ge=1, le=50), Field(description="events per page, 1-50, default 20")] = 20,
-        next_token: Annotated[
-            str | None, Field(description="next_token of a previous answer with the same arguments")
-        ] = None,
+        next_token: NextTokenParam = None,
         include_raw_event: Annotated[
             LenientBool, Field(description="add each full CloudTrail record as cloudtrail_event, default false")
         ] = False,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Look up CloudTrail management events (last 90 days) in a target AWS account, newest first.
+        """Look up CloudTrail management events (last 90 days) in an account, newest first.
 
-        Answers "who did what, when": filter by one attribute (e.g. EventName, Username,
-        ResourceName) and a time range. Each event has its name, time, user, source,
-        resources, source IP and error code if it failed. Pages with next_token.
+        Answers "who did what, when": filter by one attribute (e.g. EventName, Username)
+        and a time range. Pages with next_token.
 
         Example: lookup_events(attribute_key="EventName", attribute_value="ConsoleLogin",
-        start_time="2026-05-01T00:00:00Z", max_results=10, target_account_id="222222222222")
+        max_results=10, target_account_id="222222222222")
         """
         if (attribute_key is None) != (attribute_value is None):
             missing = "attribute_value" if attribute_value is None else "attribute_key"

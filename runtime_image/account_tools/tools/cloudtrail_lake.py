@@ -6,7 +6,7 @@
 query whose FROM (or JOIN) names any other store (``not_found``), before
 ``StartQuery``. It then waits for the query without blocking the event loop, for
 at most ``wait_seconds``; a query still running returns its id, which
-``get_query_status`` and ``get_query_results`` resume.
+``get_query_results`` resumes (status, then rows).
 """
 
 import re
@@ -19,8 +19,9 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools.errors import ToolFailure
-from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsParam, lenient_int
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.models import EventDataStores, LakeQuery
+from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, NextTokenParam, WaitSecondsParam, lenient_int
+from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "cloudtrail_lake"
 POLL_INITIAL_S = 0.5
@@ -127,18 +128,19 @@ def _describe(account: str, response: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
-    """Add ``list_event_data_stores``, ``lake_query``, ``get_query_status`` and ``get_query_results``."""
+    """Add ``list_event_data_stores``, ``lake_query`` and ``get_query_results``."""
 
-    @server.tool(name="list_event_data_stores")
-    @structured_errors(rt, "list_event_data_stores")
+    @read_only_tool(
+        server, rt, name="list_event_data_stores", title="CloudTrail Lake event data stores", output=EventDataStores
+    )
     async def list_event_data_stores(
         max_results: Annotated[
             lenient_int(ge=1, le=1000), Field(description="stores per page, 1-1000, default 100")
         ] = 100,
-        next_token: Annotated[str | None, Field(description="next_token of a previous answer")] = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """List the CloudTrail Lake event data stores of a target account.
+        """List the CloudTrail Lake event data stores of an account.
 
         Use the event_data_store_id in the FROM clause of lake_query.
 
@@ -171,8 +173,9 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             result["next_token"] = response["NextToken"]
         return result
 
-    @server.tool(name="lake_query")
-    @structured_errors(rt, "lake_query")
+    @read_only_tool(
+        server, rt, name="lake_query", title="CloudTrail Lake SQL query", output=LakeQuery, idempotent=False
+    )
     async def lake_query(
         query_statement: Annotated[
             str,
@@ -187,12 +190,11 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         max_results: MaxRowsParam = DEFAULT_ROWS,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Run a CloudTrail Lake SQL query in a target account and return its first page of rows.
+        """Run a CloudTrail Lake SQL query in an account and return its first page of rows.
 
-        Call list_event_data_stores first for the event data store id to put in FROM;
-        stores of other accounts are refused. If the query is still running after
-        wait_seconds, the answer has the query_id and status: resume with
-        get_query_status / get_query_results.
+        FROM takes an event data store id from list_event_data_stores (other accounts'
+        stores are refused). A query still running after wait_seconds returns its query_id:
+        resume with get_query_results.
 
         Example: lake_query(query_statement="SELECT eventName, eventTime FROM
         0f1e2d3c-... WHERE eventName = 'ConsoleLogin' LIMIT 10", target_account_id="222222222222")
@@ -232,33 +234,17 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             return result
         return await _results(rt, account, query_id, max_results, None)
 
-    @server.tool(name="get_query_status")
-    @structured_errors(rt, "get_query_status")
-    async def get_query_status(query_id: QueryIdParam, target_account_id: AccountIdParam = None) -> dict[str, Any]:
-        """Status and statistics of a CloudTrail Lake query started by lake_query.
-
-        Status is QUEUED, RUNNING, FINISHED, FAILED, CANCELLED or TIMED_OUT; FAILED has
-        an error_message. Use the same target_account_id as the query.
-
-        Example: get_query_status(query_id="<query_id>", target_account_id="222222222222")
-        """
-        _check_query_id(query_id)
-        account = rt.account(target_account_id)
-        return _describe(account, await _status(rt, account, query_id))
-
-    @server.tool(name="get_query_results")
-    @structured_errors(rt, "get_query_results")
+    @read_only_tool(server, rt, name="get_query_results", title="CloudTrail Lake query results", output=LakeQuery)
     async def get_query_results(
         query_id: QueryIdParam,
         max_results: MaxRowsParam = DEFAULT_ROWS,
-        next_token: Annotated[
-            str | None, Field(description="next_token of a previous get_query_results answer")
-        ] = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Rows of a CloudTrail Lake query started by lake_query, one object per row.
+        """Status and rows of a CloudTrail Lake query started by lake_query, one object per row.
 
-        Use the same target_account_id as the query. Pages with next_token.
+        Status is QUEUED, RUNNING, FINISHED, FAILED, CANCELLED or TIMED_OUT (FAILED has an
+        error_message); rows come once FINISHED. Use the query's target_account_id. Pages with next_token.
 
         Example: get_query_results(query_id="<query_id>", max_results=50, target_account_id="222222222222")
         """

@@ -11,9 +11,19 @@ from typing import Annotated, Any, Literal
 from mcp.server import MCPServer
 from pydantic import Field
 
-from account_tools.params import AccountIdParam, CostFilterParam, LenientBool, lenient_int, lenient_list
-from account_tools.tools import ToolRuntime, structured_errors
-from account_tools.tools.cost_explorer import EndDate, PageToken, StartDate, amount, period_param, time_period
+from account_tools import cost_rules
+from account_tools.models import ReservationReport, SavingsPlansCoverage, SavingsPlansUtilization
+from account_tools.params import (
+    AccountIdParam,
+    CostExpression,
+    CostFilterParam,
+    LenientBool,
+    NextTokenParam,
+    lenient_int,
+    lenient_list,
+)
+from account_tools.tools import ToolRuntime, read_only_tool
+from account_tools.tools.cost_explorer import EndDate, StartDate, amount, period_param, time_period, today
 
 SCOPE = "commitments"
 SavingsPlansGroupKey = Literal["SERVICE", "REGION", "INSTANCE_FAMILY"]
@@ -24,7 +34,7 @@ ReservationGroupKey = Literal[
 
 OptionalGranularity = Annotated[
     Literal["DAILY", "MONTHLY"] | None,
-    Field(description="DAILY or MONTHLY rows; default: only the total for the whole period"),
+    Field(description="DAILY or MONTHLY rows (not with group_by); default: period total only"),
 ]
 
 
@@ -63,9 +73,27 @@ def _group_by(keys: list[str] | None) -> list[dict[str, str]]:
 
 
 def _base(
-    start_date: str | None, end_date: str | None, granularity: str | None, filter: Any, group_keys: list[str] | None
+    rules: cost_rules.FilterRules,
+    start_date: str | None,
+    end_date: str | None,
+    granularity: str | None,
+    filter: CostExpression | None,
+    group_keys: list[str] | None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The request's common parameters, after the API's own rules (see ``cost_rules``).
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` for anything the API would refuse.
+    """
     start, end = time_period(start_date, end_date)
+    cost_rules.refuse_granularity_with_group_by(rules.api, granularity, group_keys)
+    cost_rules.refuse_too_old(
+        "start_date", start, today(), cost_rules.COMMITMENT_MAX_AGE_DAYS, f"{rules.api} covers the last 13 months"
+    )
+    if rules.api.startswith("GetSavingsPlans"):
+        cost_rules.refuse_future_end("end_date", end, today(), rules.api)
+    if filter is not None:
+        rules.check(filter)
     params: dict[str, Any] = {"TimePeriod": period_param(start, end)}
     if granularity:
         params["Granularity"] = granularity
@@ -79,38 +107,36 @@ def _base(
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add the Savings Plans and Reserved Instance coverage and utilization tools."""
 
-    @server.tool(name="get_savings_plans_coverage")
-    @structured_errors(rt, "get_savings_plans_coverage")
+    @read_only_tool(
+        server, rt, name="get_savings_plans_coverage", title="Savings Plans coverage", output=SavingsPlansCoverage
+    )
     async def get_savings_plans_coverage(
         start_date: StartDate = None,
         end_date: EndDate = None,
-        granularity: Annotated[
-            Literal["DAILY", "MONTHLY"], Field(description="bucket size, default MONTHLY")
-        ] = "MONTHLY",
+        granularity: OptionalGranularity = None,
         group_by: Annotated[
             lenient_list(SavingsPlansGroupKey, min_length=1, max_length=3) | None,
             Field(description='dimension keys to group by, e.g. ["SERVICE"]; default: no grouping'),
         ] = None,
         filter: CostFilterParam = None,
         max_results: Annotated[
-            lenient_int(ge=1, le=1000) | None, Field(description="rows per page, 1-1000, default: the API's")
+            lenient_int(ge=1, le=1000) | None, Field(description="rows per page, 1-1000, default 20")
         ] = None,
-        next_page_token: PageToken = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """How much of a target account's eligible spend Savings Plans covered, per period.
+        """How much of an account's eligible spend Savings Plans covered.
 
-        Each row has the period, its group attributes, coverage_percentage, the spend
-        covered by Savings Plans, the On-Demand cost and the total cost.
+        Rows have coverage_percentage, spend covered, On-Demand and total cost. Use
+        granularity for rows per period, or group_by for totals per group (not both).
 
-        Example: get_savings_plans_coverage(start_date="2026-04-01", end_date="2026-05-01",
-        group_by=["SERVICE"], target_account_id="222222222222")
+        Example: get_savings_plans_coverage(group_by=["SERVICE"], target_account_id="222222222222")
         """
-        params, period = _base(start_date, end_date, granularity, filter, group_by)
+        params, period = _base(cost_rules.SAVINGS_PLANS_COVERAGE, start_date, end_date, granularity, filter, group_by)
         if max_results is not None:
             params["MaxResults"] = max_results
-        if next_page_token:
-            params["NextToken"] = next_page_token
+        if next_token:
+            params["NextToken"] = next_token
         account = rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_savings_plans_coverage", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
@@ -127,11 +153,16 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ],
         }
         if response.get("NextToken"):
-            result["next_page_token"] = response["NextToken"]
+            result["next_token"] = response["NextToken"]
         return result
 
-    @server.tool(name="get_savings_plans_utilization")
-    @structured_errors(rt, "get_savings_plans_utilization")
+    @read_only_tool(
+        server,
+        rt,
+        name="get_savings_plans_utilization",
+        title="Savings Plans utilization",
+        output=SavingsPlansUtilization,
+    )
     async def get_savings_plans_utilization(
         start_date: StartDate = None,
         end_date: EndDate = None,
@@ -139,15 +170,14 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         filter: CostFilterParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """How well a target account used its Savings Plans commitment, and what it saved.
+        """How well an account used its Savings Plans commitment, and what it saved.
 
-        Returns the total for the period (utilization_percentage, total/used/unused
-        commitment, net savings, On-Demand equivalent) and, with a granularity, one row per period.
+        Returns the period's total (utilization_percentage, used/unused commitment, net
+        savings) and, with a granularity, one row per period.
 
-        Example: get_savings_plans_utilization(start_date="2026-04-01", end_date="2026-05-01",
-        granularity="MONTHLY", target_account_id="222222222222")
+        Example: get_savings_plans_utilization(granularity="MONTHLY", target_account_id="222222222222")
         """
-        params, period = _base(start_date, end_date, granularity, filter, None)
+        params, period = _base(cost_rules.SAVINGS_PLANS_UTILIZATION, start_date, end_date, granularity, filter, None)
         account = rt.account(target_account_id)
         response = await rt.clients.call(
             "ce", "get_savings_plans_utilization", account_id=account, scope=SCOPE, **params
@@ -162,8 +192,9 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ],
         }
 
-    @server.tool(name="get_reservation_coverage")
-    @structured_errors(rt, "get_reservation_coverage")
+    @read_only_tool(
+        server, rt, name="get_reservation_coverage", title="Reserved Instance coverage", output=ReservationReport
+    )
     async def get_reservation_coverage(
         start_date: StartDate = None,
         end_date: EndDate = None,
@@ -173,20 +204,21 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             Field(description='dimension keys to group by, e.g. ["INSTANCE_TYPE"]; default: no grouping'),
         ] = None,
         filter: CostFilterParam = None,
-        next_page_token: PageToken = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """How many of a target account's running instance hours Reserved Instances covered.
+        """How many of an account's running instance hours Reserved Instances covered.
 
         Returns the total (coverage_hours_percentage, reserved/on-demand/total running
-        hours, cost) and one row per period, with groups when group_by is set.
+        hours, cost) and one row per period, with groups when group_by is set. Use
+        granularity or group_by, not both. Without a SERVICE filter, AWS reports EC2.
 
         Example: get_reservation_coverage(granularity="MONTHLY", group_by=["INSTANCE_TYPE"],
         target_account_id="222222222222")
         """
-        params, period = _base(start_date, end_date, granularity, filter, group_by)
-        if next_page_token:
-            params["NextPageToken"] = next_page_token
+        params, period = _base(cost_rules.RESERVATION_COVERAGE, start_date, end_date, granularity, filter, group_by)
+        if next_token:
+            params["NextPageToken"] = next_token
         account = rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_reservation_coverage", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
@@ -207,11 +239,12 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ],
         }
         if response.get("NextPageToken"):
-            result["next_page_token"] = response["NextPageToken"]
+            result["next_token"] = response["NextPageToken"]
         return result
 
-    @server.tool(name="get_reservation_utilization")
-    @structured_errors(rt, "get_reservation_utilization")
+    @read_only_tool(
+        server, rt, name="get_reservation_utilization", title="Reserved Instance utilization", output=ReservationReport
+    )
     async def get_reservation_utilization(
         start_date: StartDate = None,
         end_date: EndDate = None,
@@ -220,23 +253,28 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             LenientBool, Field(description="one group per reservation (SUBSCRIPTION_ID), default false")
         ] = False,
         filter: CostFilterParam = None,
-        next_page_token: PageToken = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """How well a target account used its Reserved Instances, and what they saved.
+        """How well an account used its Reserved Instances, and what they saved.
 
         Returns the total (utilization_percentage, purchased/used/unused hours, net RI
-        savings, amortized fees) and one row per period; group_by_subscription adds one
-        group per reservation with its attributes (account, instance type, region).
+        savings, amortized fees) and one row per period; group_by_subscription (not with
+        granularity) adds one group per reservation.
 
         Example: get_reservation_utilization(granularity="MONTHLY", group_by_subscription=true,
         target_account_id="222222222222")
         """
         params, period = _base(
-            start_date, end_date, granularity, filter, ["SUBSCRIPTION_ID"] if group_by_subscription else None
+            cost_rules.RESERVATION_UTILIZATION,
+            start_date,
+            end_date,
+            granularity,
+            filter,
+            ["SUBSCRIPTION_ID"] if group_by_subscription else None,
         )
-        if next_page_token:
-            params["NextPageToken"] = next_page_token
+        if next_token:
+            params["NextPageToken"] = next_token
         account = rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_reservation_utilization", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
@@ -261,5 +299,5 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ],
         }
         if response.get("NextPageToken"):
-            result["next_page_token"] = response["NextPageToken"]
+            result["next_token"] = response["NextPageToken"]
         return result

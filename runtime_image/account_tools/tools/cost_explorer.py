@@ -11,18 +11,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
+from account_tools import cost_rules
 from account_tools.errors import ToolFailure
+from account_tools.models import CostAndUsage, CostForecast, DimensionValues
 from account_tools.params import (
     AccountIdParam,
     CostDimension,
     CostFilterParam,
     CostGroupBy,
+    NextTokenParam,
     lenient_int,
     lenient_list,
 )
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "cost_explorer"
 DEFAULT_LOOKBACK_DAYS = 30
@@ -37,10 +40,8 @@ CostMetric = Literal[
     "UsageQuantity",
     "NormalizedUsageAmount",
 ]
-ForecastMetric = Literal[
-    "UNBLENDED_COST", "AMORTIZED_COST", "BLENDED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST",
-    "USAGE_QUANTITY", "NORMALIZED_USAGE_AMOUNT",
-]  # fmt: skip
+# GetCostForecast's valid metrics (usage metrics belong to GetUsageForecast).
+ForecastMetric = Literal["UNBLENDED_COST", "AMORTIZED_COST", "BLENDED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST"]
 _DATE_HELP = "expected a date YYYY-MM-DD such as 2026-05-01"
 
 
@@ -105,18 +106,14 @@ def _group_by(group_by: list[CostGroupBy] | None) -> list[dict[str, str]]:
     return [g.to_api() for g in group_by or []]
 
 
-StartDate = Annotated[
-    str | None, Field(description="first day, YYYY-MM-DD (inclusive), default 30 days before end_date")
-]
-EndDate = Annotated[str | None, Field(description="day after the last day, YYYY-MM-DD (exclusive), default today")]
-PageToken = Annotated[str | None, Field(description="next_page_token of a previous answer with the same arguments")]
+StartDate = Annotated[str | None, Field(description="YYYY-MM-DD, inclusive; default end_date - 30 days")]
+EndDate = Annotated[str | None, Field(description="YYYY-MM-DD, exclusive; default today")]
 
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``get_cost_and_usage``, ``get_cost_forecast`` and ``get_dimension_values``."""
 
-    @server.tool(name="get_cost_and_usage")
-    @structured_errors(rt, "get_cost_and_usage")
+    @read_only_tool(server, rt, name="get_cost_and_usage", title="Cost and usage", output=CostAndUsage)
     async def get_cost_and_usage(
         start_date: StartDate = None,
         end_date: EndDate = None,
@@ -130,30 +127,48 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         ] = None,
         group_by: Annotated[
             lenient_list(CostGroupBy, min_length=1, max_length=2) | None,
-            Field(
-                description='up to 2 groupings, e.g. [{"Type": "DIMENSION", "Key": "SERVICE"}, '
-                '{"Type": "TAG", "Key": "team"}]; default: totals only'
-            ),
+            Field(description='up to 2, e.g. [{"Type": "DIMENSION", "Key": "SERVICE"}]; Type also TAG, COST_CATEGORY'),
         ] = None,
         filter: CostFilterParam = None,
-        next_page_token: PageToken = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Cost and usage of a target AWS account from Cost Explorer, per day, month or hour.
+        """Cost and usage of an account from Cost Explorer, per day, month or hour.
 
         Answers "what did we spend, on what, when": one row per period (and per group
         when group_by is set), each metric as {amount, unit}, plus totals per metric.
-        Filter with a Cost Explorer Expression. Pages with next_page_token.
+        Filter with a Cost Explorer Expression. Pages with next_token.
 
         Example: get_cost_and_usage(start_date="2026-04-01", end_date="2026-05-01",
         granularity="DAILY", group_by=[{"Type": "DIMENSION", "Key": "SERVICE"}],
         target_account_id="222222222222")
         """
         start, end = time_period(start_date, end_date)
-        if granularity == "HOURLY" and (end - start).days > MAX_HOURLY_DAYS:
-            raise ToolFailure(
-                "invalid_parameter", f"end_date: HOURLY granularity covers at most {MAX_HOURLY_DAYS} days"
+        if granularity == "HOURLY":
+            if (end - start).days > MAX_HOURLY_DAYS:
+                raise ToolFailure(
+                    "invalid_parameter", f"end_date: HOURLY granularity covers at most {MAX_HOURLY_DAYS} days"
+                )
+            cost_rules.refuse_too_old(
+                "start_date", start, today(), cost_rules.HOURLY_MAX_AGE_DAYS, "HOURLY data covers the last 14 days"
             )
+        elif granularity == "DAILY":
+            cost_rules.refuse_too_old(
+                "start_date", start, today(), cost_rules.DAILY_MAX_AGE_DAYS, "DAILY data covers the last 14 months"
+            )
+        else:
+            cost_rules.refuse_too_old(
+                "start_date", start, today(), cost_rules.MONTHLY_MAX_AGE_DAYS, "MONTHLY data covers at most 38 months"
+            )
+        for i, group in enumerate(group_by or []):
+            if group.Type == "DIMENSION" and group.Key not in cost_rules.COST_AND_USAGE_GROUP_DIMENSIONS:
+                raise ToolFailure(
+                    "invalid_parameter",
+                    f"group_by[{i}].Key: GetCostAndUsage groups by dimension "
+                    f"{', '.join(sorted(cost_rules.COST_AND_USAGE_GROUP_DIMENSIONS))}",
+                )
+        if filter is not None:
+            cost_rules.COST_AND_USAGE.check(filter)
         names = list(dict.fromkeys(metrics or ["UnblendedCost"]))
         params: dict[str, Any] = {
             "TimePeriod": period_param(start, end, granularity),
@@ -164,8 +179,8 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["GroupBy"] = _group_by(group_by)
         if filter is not None:
             params["Filter"] = filter.to_api()
-        if next_page_token:
-            params["NextPageToken"] = next_page_token
+        if next_token:
+            params["NextPageToken"] = next_token
         account = rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
         rows: list[dict[str, Any]] = []
@@ -203,11 +218,10 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             "rows": rows,
         }
         if response.get("NextPageToken"):
-            result["next_page_token"] = response["NextPageToken"]
+            result["next_token"] = response["NextPageToken"]
         return result
 
-    @server.tool(name="get_cost_forecast")
-    @structured_errors(rt, "get_cost_forecast")
+    @read_only_tool(server, rt, name="get_cost_forecast", title="Cost forecast", output=CostForecast)
     async def get_cost_forecast(
         start_date: Annotated[
             str | None, Field(description="first forecast day, YYYY-MM-DD, today or later, default today")
@@ -227,10 +241,10 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         filter: CostFilterParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Forecast a target account's cost for a future period, with a prediction interval.
+        """Forecast an account's cost for a future period, with a prediction interval.
 
         Returns the forecast total and one row per day or month with mean, lower and upper
-        bound. The period must start today or later.
+        bound. The period must start today or later; DAILY covers up to 3 months, MONTHLY up to 18.
 
         Example: get_cost_forecast(end_date="2026-07-01", granularity="MONTHLY",
         target_account_id="222222222222")
@@ -238,6 +252,11 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         start, end = time_period(start_date, end_date, default_days=DEFAULT_FORECAST_DAYS, future=True)
         if start < today():
             raise ToolFailure("invalid_parameter", f"start_date: must be today ({today().isoformat()}) or later")
+        if (end - start).days > cost_rules.FORECAST_MAX_DAYS[granularity]:
+            months = 3 if granularity == "DAILY" else 18
+            raise ToolFailure("invalid_parameter", f"end_date: {granularity} forecasts cover at most {months} months")
+        if filter is not None:
+            cost_rules.COST_FORECAST.check(filter)
         params: dict[str, Any] = {
             "TimePeriod": period_param(start, end),
             "Metric": metric,
@@ -267,11 +286,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ],
         }
 
-    @server.tool(name="get_dimension_values")
-    @structured_errors(rt, "get_dimension_values")
+    @read_only_tool(server, rt, name="get_dimension_values", title="Cost dimension values", output=DimensionValues)
     async def get_dimension_values(
         dimension: Annotated[
-            CostDimension, Field(description="the dimension to list, e.g. SERVICE, REGION, LINKED_ACCOUNT")
+            CostDimension,
+            # The 36 names stay out of the schema (tools/list size); a wrong name is refused with the full list.
+            WithJsonSchema({"type": "string"}),
+            Field(description="a Cost Explorer dimension, e.g. SERVICE, REGION, LINKED_ACCOUNT, USAGE_TYPE, AZ"),
         ],
         start_date: StartDate = None,
         end_date: EndDate = None,
@@ -283,10 +304,10 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             Field(description="which data the values come from, default COST_AND_USAGE"),
         ] = "COST_AND_USAGE",
         filter: CostFilterParam = None,
-        next_page_token: PageToken = None,
+        next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """List the values a Cost Explorer dimension had in a target account during a period.
+        """List the values a Cost Explorer dimension had in an account during a period.
 
         Use it to find exact names for filters and group_by (e.g. the SERVICE names).
 
@@ -299,8 +320,8 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["SearchString"] = search_string
         if filter is not None:
             params["Filter"] = filter.to_api()
-        if next_page_token:
-            params["NextPageToken"] = next_page_token
+        if next_token:
+            params["NextPageToken"] = next_token
         account = rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_dimension_values", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
@@ -313,5 +334,5 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             "total_size": response.get("TotalSize"),
         }
         if response.get("NextPageToken"):
-            result["next_page_token"] = response["NextPageToken"]
+            result["next_token"] = response["NextPageToken"]
         return result

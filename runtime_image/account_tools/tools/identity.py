@@ -1,11 +1,12 @@
-"""Caller identity in a target account (STS ``GetCallerIdentity``)."""
+"""Caller identity in an account (STS ``GetCallerIdentity``)."""
 
 from typing import Any
 
 from mcp.server import MCPServer
 
+from account_tools.models import CallerIdentity
 from account_tools.params import AccountIdParam
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "identity"
 
@@ -13,14 +14,11 @@ SCOPE = "identity"
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``get_caller_identity``."""
 
-    @server.tool(name="get_caller_identity")
-    @structured_errors(rt, "get_caller_identity")
+    @read_only_tool(server, rt, name="get_caller_identity", title="Check access to an account", output=CallerIdentity)
     async def get_caller_identity(target_account_id: AccountIdParam = None) -> dict[str, Any]:
-        """Check that the tools can act in a target AWS account, and as whom.
+        """Check that the tools can act in an account, and as whom (account id, principal ARN, match).
 
-        Use before other tools to confirm access, or to diagnose access errors.
-        Returns the account id, the principal ARN (an assumed role or federated user
-        named after this runtime) and whether the account matches the target.
+        Use it to confirm access before other tools, or to diagnose access errors.
 
         Example: get_caller_identity(target_account_id="222222222222")
         """

@@ -17,8 +17,9 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools.errors import ToolFailure
+from account_tools.models import LogsQueryResult
 from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsParam, lenient_int, lenient_list
-from account_tools.tools import ToolRuntime, structured_errors
+from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "logs_insights"
 DEFAULT_LOOKBACK = timedelta(hours=1)
@@ -104,35 +105,39 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``logs_insights_query`` and ``logs_insights_get_results``."""
     allowed = rt.settings.allowed_log_groups
 
-    @server.tool(name="logs_insights_query")
-    @structured_errors(rt, "logs_insights_query")
+    @read_only_tool(
+        server, rt, name="logs_insights_query", title="Logs Insights query", output=LogsQueryResult, idempotent=False
+    )
     async def logs_insights_query(
         query_string: Annotated[
             str,
             Field(
                 min_length=1,
                 max_length=10000,
-                description="Logs Insights query, e.g. 'fields @timestamp, @message | sort @timestamp desc | limit 20'",
+                description="Logs Insights query, e.g. 'fields @timestamp, @message | sort @timestamp desc'",
             ),
         ],
         log_group_names: Annotated[
             lenient_list(str, min_length=1, max_length=50) | None,
-            Field(description=f"log groups to query; must be on the allowlist ({', '.join(allowed) or 'none'})"),
+            Field(
+                description="log groups to query, default all allowlisted"
+                + (f"; allowlist: {', '.join(allowed)}" if allowed else "; only allowlisted groups")
+            ),
         ] = None,
         start_time: Annotated[
             str | None, Field(description="ISO-8601 UTC start, default one hour before end_time")
         ] = None,
         end_time: Annotated[str | None, Field(description="ISO-8601 UTC end, default now")] = None,
-        limit: Annotated[lenient_int(ge=1, le=10000), Field(description="max rows, 1-10000, default 100")] = 100,
+        max_results: Annotated[
+            lenient_int(ge=1, le=10000), Field(description="rows to return, 1-10000, default 100")
+        ] = 100,
         wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """Run a CloudWatch Logs Insights query in a target account over allowlisted log groups.
+        """Run a CloudWatch Logs Insights query in an account over allowlisted log groups.
 
-        Returns rows as objects (field -> value) when the query finishes within
-        wait_seconds; otherwise returns the query_id and status so you can resume
-        with logs_insights_get_results. SOURCE commands and log groups outside the
-        allowlist are refused.
+        Returns rows when the query finishes within wait_seconds, else its query_id to
+        resume with logs_insights_get_results. SOURCE and non-allowlisted groups are refused.
 
         Example: logs_insights_query(query_string="fields @timestamp, @message | limit 10",
         target_account_id="222222222222")
@@ -153,12 +158,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             startTime=int(start.timestamp()),
             endTime=int(end.timestamp()),
             queryString=query_string,
-            limit=limit,
+            limit=max_results,
         )
         return await _wait(rt, account=account, query_id=started["queryId"], wait_s=wait_seconds)
 
-    @server.tool(name="logs_insights_get_results")
-    @structured_errors(rt, "logs_insights_get_results")
+    @read_only_tool(
+        server, rt, name="logs_insights_get_results", title="Logs Insights query results", output=LogsQueryResult
+    )
     async def logs_insights_get_results(
         query_id: Annotated[str, Field(description="query_id returned by logs_insights_query")],
         wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
@@ -167,6 +173,8 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         """Resume a Logs Insights query started by logs_insights_query and return its rows.
 
         Use the same target_account_id as the original query.
+
+        Example: logs_insights_get_results(query_id="<query_id>", target_account_id="222222222222")
         """
         if not _QUERY_ID.match(query_id):
             raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")

@@ -1,0 +1,292 @@
+"""Result shapes of the tools: each tool's ``outputSchema`` and the check on its ``structuredContent``.
+
+The SDK validates every successful result against its tool's model before it is
+sent, so a result never drifts from the schema clients read. Field names are
+snake_case; amounts are numbers with their unit; times are ISO-8601 UTC strings.
+Error results are not described here: they are ``isError`` results with
+``{"error_type", "message", "request_id"?}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+
+class _OmitsAbsent(BaseModel):
+    """Absent (``None``) values are left out of the result, as the output schemas say."""
+
+    @model_serializer(mode="wrap")
+    def _drop_nulls(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)  # nested models drop their own absent values
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+
+class _Result(_OmitsAbsent):
+    """Base of every tool result: unknown keys are a server bug, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Numbers(_OmitsAbsent):
+    """An object of named numbers (Cost Explorer coverage/utilization figures, flattened to snake_case)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, float] = Field(init=False)
+
+
+class TimePeriod(_Result):
+    """``[start, end)`` as ``YYYY-MM-DD``; ``end`` is exclusive."""
+
+    start: str
+    end: str
+
+
+class Amount(_Result):
+    """A Cost Explorer amount: a number and its unit (e.g. ``USD``, ``Hrs``)."""
+
+    amount: float
+    unit: str | None = None
+
+
+# --- accounts and identity ---------------------------------------------------------------------------------------
+
+
+class AccountEntry(_Result):
+    """One account the caller may target."""
+
+    account_id: str
+    alias: str | None = None
+    auth_type: str | None = None
+    region: str | None = None
+
+
+class AccountList(_Result):
+    """``list_accounts``."""
+
+    default_account_id: str | None = None
+    accounts: list[AccountEntry]
+
+
+class CallerIdentity(_Result):
+    """``get_caller_identity``."""
+
+    target_account_id: str
+    account_id: str
+    arn: str
+    user_id: str
+    matches_target: bool
+
+
+# --- Logs Insights -----------------------------------------------------------------------------------------------
+
+
+class LogsQueryResult(_Result):
+    """``logs_insights_query`` and ``logs_insights_get_results``: rows when finished, else the query id to resume."""
+
+    target_account_id: str
+    query_id: str
+    status: str
+    results: list[dict[str, str]] | None = Field(default=None, description="one object per row: field -> value")
+    statistics: dict[str, float] | None = None
+    message: str | None = None
+
+
+# --- Cost Explorer -----------------------------------------------------------------------------------------------
+
+
+class CostRow(_Result):
+    """One period (and group, with ``group_by``) of ``get_cost_and_usage``."""
+
+    start: str
+    end: str
+    estimated: bool
+    metrics: dict[str, Amount]
+    keys: list[str] | None = Field(default=None, description="the group's keys, in group_by order")
+
+
+class CostAndUsage(_Result):
+    """``get_cost_and_usage``."""
+
+    target_account_id: str
+    time_period: TimePeriod
+    granularity: str
+    group_by: list[str]
+    dimension_value_attributes: dict[str, dict[str, str]] | None = None
+    totals: dict[str, Amount]
+    rows: list[CostRow]
+    next_token: str | None = None
+
+
+class ForecastRow(_Result):
+    """One forecast period: mean and prediction interval."""
+
+    start: str
+    end: str
+    mean: float
+    lower_bound: float
+    upper_bound: float
+
+
+class CostForecast(_Result):
+    """``get_cost_forecast``."""
+
+    target_account_id: str
+    time_period: TimePeriod
+    metric: str
+    prediction_interval_level: int
+    total: Amount
+    rows: list[ForecastRow]
+
+
+class DimensionValue(_Result):
+    """One value of a Cost Explorer dimension."""
+
+    value: str
+    attributes: dict[str, str] | None = None
+
+
+class DimensionValues(_Result):
+    """``get_dimension_values``."""
+
+    target_account_id: str
+    dimension: str
+    values: list[DimensionValue]
+    total_size: int | None = None
+    next_token: str | None = None
+
+
+# --- Savings Plans and Reserved Instances -----------------------------------------------------------------------
+
+
+class CoverageRow(_Numbers):
+    """One period of Savings Plans coverage: ``start``, ``end``, ``attributes`` and named figures."""
+
+    start: str
+    end: str
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class SavingsPlansCoverage(_Result):
+    """``get_savings_plans_coverage``."""
+
+    target_account_id: str
+    time_period: TimePeriod
+    rows: list[CoverageRow]
+    next_token: str | None = None
+
+
+class PeriodFigures(_Numbers):
+    """One period with named figures (e.g. ``utilization_percentage``)."""
+
+    start: str
+    end: str
+
+
+class SavingsPlansUtilization(_Result):
+    """``get_savings_plans_utilization``."""
+
+    target_account_id: str
+    time_period: TimePeriod
+    total: _Numbers
+    rows: list[PeriodFigures]
+
+
+class CommitmentGroup(_Numbers):
+    """One group of a Reserved Instance period (its attributes and figures)."""
+
+    attributes: dict[str, str] = Field(default_factory=dict)
+    subscription_id: str | None = None
+
+
+class CommitmentRow(_Result):
+    """One period of Reserved Instance coverage or utilization."""
+
+    start: str
+    end: str
+    total: _Numbers
+    groups: list[CommitmentGroup]
+
+
+class ReservationReport(_Result):
+    """``get_reservation_coverage`` and ``get_reservation_utilization``."""
+
+    target_account_id: str
+    time_period: TimePeriod
+    total: _Numbers
+    rows: list[CommitmentRow]
+    next_token: str | None = None
+
+
+# --- CloudTrail --------------------------------------------------------------------------------------------------
+
+
+class EventResource(_Result):
+    """A resource an event names."""
+
+    type: str | None = None
+    name: str | None = None
+
+
+class TrailEvent(_Result):
+    """One CloudTrail management event."""
+
+    event_id: str | None = None
+    event_name: str | None = None
+    event_time: str | None = None
+    event_source: str | None = None
+    username: str | None = None
+    read_only: bool
+    access_key_id: str | None = None
+    resources: list[EventResource]
+    principal_arn: str | None = None
+    aws_region: str | None = None
+    source_ip_address: str | None = None
+    user_agent: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    cloudtrail_event: dict[str, Any] | None = Field(default=None, description="the full record (include_raw_event)")
+
+
+class TrailEvents(_Result):
+    """``lookup_events``."""
+
+    target_account_id: str
+    events: list[TrailEvent]
+    next_token: str | None = None
+
+
+class EventDataStore(_Result):
+    """One CloudTrail Lake event data store."""
+
+    event_data_store_id: str
+    arn: str | None = None
+    name: str | None = None
+    status: str | None = None
+    multi_region: bool | None = None
+    organization: bool | None = None
+    retention_days: int | None = None
+    created: str | None = None
+
+
+class EventDataStores(_Result):
+    """``list_event_data_stores``."""
+
+    target_account_id: str
+    event_data_stores: list[EventDataStore]
+    next_token: str | None = None
+
+
+class LakeQuery(_Result):
+    """``lake_query``, ``get_query_status`` and ``get_query_results``: rows when finished, else the status."""
+
+    target_account_id: str
+    query_id: str | None = None
+    status: str | None = None
+    rows: list[dict[str, Any]] | None = Field(default=None, description="one object per row: column -> value")
+    query_statement: str | None = None
+    statistics: dict[str, float] = Field(default_factory=dict)
+    error_message: str | None = None
+    message: str | None = None
+    next_token: str | None = None

@@ -1,0 +1,148 @@
+"""Portable tool schemas: what MCP clients and the AgentCore Gateway can read.
+
+pydantic emits JSON Schema with ``$defs``/``$ref`` for nested models, a ``title``
+on every property, and ``additionalProperties: false`` on every strict model. The
+AgentCore Gateway refuses ``$ref`` ("Invalid tool schema, $ref is not supported";
+awslabs/mcp issue 2442), google-genai's MCP converter fails on nested
+``additionalProperties``, and every byte of ``tools/list`` is paid for in the
+agent's context. ``portable_schema`` turns a pydantic schema into a self-contained
+JSON Schema 2020-12 document: references inlined (a recursive reference becomes a
+plain ``object`` whose shape the description spells out; the server still
+validates it fully), titles dropped, ``additionalProperties: false`` only at the
+top level of input schemas (unknown arguments are refused), descriptions dedented.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from typing import Any
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+MAX_DESCRIPTION_CHARS = 1000
+# Keywords whose value is a map of name -> schema (the names are not keywords).
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+# Keywords whose value is a schema or a list of schemas.
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_RECURSIVE_NOTE = "an object of the same shape as its parent (nested)"
+
+
+def clean_description(text: str | None) -> str:
+    """A docstring or description without Python indentation, stripped."""
+    return inspect.cleandoc(text or "").strip()
+
+
+def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[str, Any]:
+    """A self-contained copy of ``schema``: no ``$ref``/``$defs``, no titles, dedented descriptions.
+
+    Args:
+        schema: A JSON Schema as pydantic generates it (may hold ``$defs`` and local ``$ref``).
+        top_level_closed: Set ``additionalProperties: false`` on the top-level object (input schemas),
+            and drop it everywhere below (nested objects are validated by the server).
+
+    An optional property ``anyOf [X, null]`` (default null) becomes ``X``, not required: clients
+    leave an unset argument out, and results leave absent values out. The server still accepts an
+    explicit ``null`` argument as "not set".
+
+    Returns:
+        A new schema; ``schema`` is not modified.
+    """
+    defs: dict[str, Any] = dict(schema.get("$defs", {}))
+    out = _inline(copy.deepcopy(schema), defs, stack=())
+    for path, sub in walk(out):
+        # A parameter's own description is what the model reads; nested models' docstrings are for developers.
+        if path.count("/") > 2 and "description" in sub and sub is not out:
+            del sub["description"]
+        if sub.get("default", 0) is None:
+            del sub["default"]  # an optional parameter's absence already means "not set"
+        _omit_null(sub)
+        if not top_level_closed:
+            sub.pop("description", None)  # output shapes are read by programs; field names carry the meaning
+            if sub is not out:
+                sub.pop("required", None)  # the top level says what every result has
+    if not isinstance(out, dict):
+        raise TypeError("a tool schema must be an object")
+    out.pop("$defs", None)
+    out.pop("definitions", None)
+    out.pop("title", None)
+    if top_level_closed:
+        out["additionalProperties"] = False
+    return out
+
+
+def _inline(node: Any, defs: dict[str, Any], stack: tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, defs, stack) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if name in stack:  # a recursive reference: stop here, describe it instead
+            target: dict[str, Any] = {"type": "object", "description": _RECURSIVE_NOTE}
+        elif name in defs:
+            target = _inline(copy.deepcopy(defs[name]), defs, (*stack, name))
+        else:
+            raise ValueError(f"unresolvable $ref {ref!r}")
+        merged = {**target, **{k: _inline(v, defs, stack) for k, v in siblings.items()}}
+        return _tidy(merged)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("$defs", "definitions", "title"):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _inline(sub, defs, stack) for name, sub in value.items()}
+        elif key in _SCHEMA_VALUES or key in _SCHEMA_LISTS:
+            out[key] = _inline(value, defs, stack)
+        else:
+            out[key] = value
+    return _tidy(out)
+
+
+def _tidy(node: dict[str, Any]) -> dict[str, Any]:
+    node.pop("title", None)
+    if node.get("properties") == {}:
+        del node["properties"]
+    if isinstance(node.get("additionalProperties"), bool):
+        # false: only the top level stays closed (set by portable_schema); true is the default anyway
+        del node["additionalProperties"]
+    if isinstance(node.get("description"), str):
+        node["description"] = clean_description(node["description"])
+    return node
+
+
+def _omit_null(node: dict[str, Any]) -> None:
+    required = set(node.get("required", []))
+    for name, prop in (node.get("properties") or {}).items():
+        branches = prop.get("anyOf")
+        if name in required or not isinstance(branches, list):
+            continue
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == len(branches):
+            continue
+        prop.pop("default", None)
+        if len(kept) > 1:
+            prop["anyOf"] = kept
+            continue
+        del prop["anyOf"]
+        for key, value in kept[0].items():
+            prop.setdefault(key, value)
+
+
+def walk(schema: Any, path: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """Every subschema of ``schema`` with its JSON pointer-like path (for conformance checks)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(schema, dict):
+        found.append((path, schema))
+        for key, value in schema.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):
+                for name, sub in value.items():
+                    found.extend(walk(sub, f"{path}/{key}/{name}"))
+            elif key in _SCHEMA_VALUES:
+                found.extend(walk(value, f"{path}/{key}"))
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                for i, sub in enumerate(value):
+                    found.extend(walk(sub, f"{path}/{key}/{i}"))
+    return found
