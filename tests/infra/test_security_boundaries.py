@@ -4,6 +4,8 @@ synthesized templates with aws_cdk.assertions."""
 
 from __future__ import annotations
 
+import json
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from stacks.constants import (
     COMPONENT_TAG,
     COMPONENT_VENDOR,
     MIGRATE_HANDLER,
+    REPO_ROOT,
     VENDOR_HANDLER,
     VENDOR_TIMEOUT_S,
 )
@@ -247,3 +250,49 @@ def test_the_account_root_administers_the_registry_key_but_cannot_use_it(platfor
 
 def test_vendor_timeout_is_the_budgeted_one(platform: Template) -> None:
     platform.has_resource_properties("AWS::Lambda::Function", {"Handler": VENDOR_HANDLER, "Timeout": VENDOR_TIMEOUT_S})
+
+
+# -- the service control policy of docs/deploy.md ---------------------------------------------------------
+
+
+def docs_scp() -> dict[str, Any]:
+    text = (REPO_ROOT / "docs" / "deploy.md").read_text()
+    section = text.split("### Service control policy", 1)[1]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
+    document: dict[str, Any] = json.loads(block)
+    return document
+
+
+def test_the_documented_scp_names_what_the_stack_creates(dev: Synthesized) -> None:
+    # Given the SCP of docs/deploy.md with its example account, and the synthesized names
+    statements = {s["Sid"]: s for s in docs_scp()["Statement"]}
+    account, region = "111122223333", "us-east-1"
+    vendor_fn = (
+        f"arn:aws:lambda:{region}:{account}:function:"
+        + props(function(dev.platform, VENDOR_HANDLER)[1])["FunctionName"]
+    )
+    admin_fn = (
+        f"arn:aws:lambda:{region}:{account}:function:" + props(function(dev.platform, ADMIN_HANDLER)[1])["FunctionName"]
+    )
+    vendor_role = props(dev.platform["Resources"][role_of(dev.platform, VENDOR_HANDLER)])["RoleName"]
+    admin_role = props(dev.platform["Resources"][role_of(dev.platform, ADMIN_HANDLER)])["RoleName"]
+
+    def role_arn(name: Any) -> str:
+        return f"arn:aws:iam::{account}:role/" + joined(name).replace("<AWS::Region>", region)
+
+    # Then every statement denies, and names the stack's functions, roles and component tag
+    assert all(s["Effect"] == "Deny" for s in statements.values())
+    invoke_vendor = statements["OnlyTheRuntimeInvokesTheVendor"]
+    assert any(fnmatchcase(vendor_fn, r) for r in invoke_vendor["Resource"])
+    assert invoke_vendor["Condition"] == {"StringNotEquals": {f"aws:PrincipalTag/{COMPONENT_TAG}": COMPONENT_RUNTIME}}
+    assert any(fnmatchcase(admin_fn, r) for r in statements["OnlyOperatorsInvokeTheAdminFunction"]["Resource"])
+    decrypt = statements["OnlyTheVendorDecryptsRegistrySecrets"]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert fnmatchcase(role_arn(vendor_role), decrypt)
+    encrypt = statements["OnlyTheAdminFunctionEncryptsRegistrySecrets"]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert fnmatchcase(role_arn(admin_role), encrypt)
+    assert not fnmatchcase(role_arn(vendor_role), encrypt)
+    pass_role = statements["OnlyTheDeployPassesTheRegistryRoles"]["Resource"]
+    assert all(any(fnmatchcase(role_arn(r), p) for p in pass_role) for r in (vendor_role, admin_role))
+    tagging = statements["OnlyTheDeploySetsTheComponentTag"]
+    assert tagging["Condition"]["ForAnyValue:StringEquals"] == {"aws:TagKeys": COMPONENT_TAG}
+    assert "sts:TagSession" in tagging["Action"]
