@@ -3,9 +3,10 @@
 A Lambda resource policy cannot stop a principal of the same account whose identity policy allows
 ``lambda:InvokeFunction``: an accidental grant to any role of this app would reach the vendor. The
 boundary is the ceiling no identity policy of the app's roles can exceed, whatever is added later:
-only the runtime may invoke the vendor, no role may invoke the admin function (operators do, from
-outside the app), only the vendor and the admin function may use the registry key with a row's
-encryption context, only the migrations may read the master user's secret, only the registry
+only the runtime may invoke the vendor, only the Gateway may invoke its interceptor (which signs
+caller assertions) and no role may change it, no role may invoke the admin function (operators
+do, from outside the app), only the vendor and the admin function may use the registry key with
+a row's encryption context, only the migrations may read the master user's secret, only the registry
 functions may log in to the database, and no role may change IAM (so none can lift its boundary).
 Roles are told apart by the ``COMPONENT_TAG`` tag, which no role of the app can change.
 """
@@ -20,11 +21,13 @@ from constructs import Construct
 from credential_vendor.constants import ENCRYPTION_CONTEXT_ACCOUNT_KEY
 from stacks.constants import (
     COMPONENT_ADMIN,
+    COMPONENT_GATEWAY,
     COMPONENT_MIGRATIONS,
     COMPONENT_RUNTIME,
     COMPONENT_TAG,
     COMPONENT_VENDOR,
     admin_function_name,
+    interceptor_function_name,
     vendor_function_name,
 )
 from stacks.nag import acknowledge
@@ -65,6 +68,7 @@ class RoleBoundary(Construct):
         component = f"aws:PrincipalTag/{COMPONENT_TAG}"
         vendor = function_arns(vendor_function_name(env_name))
         admin = function_arns(admin_function_name(env_name))
+        interceptor = function_arns(interceptor_function_name(env_name))
         statements = [
             iam.PolicyStatement(sid="CeilingOfIdentityPolicies", actions=["*"], resources=["*"]),
             iam.PolicyStatement(
@@ -91,6 +95,19 @@ class RoleBoundary(Construct):
                 effect=iam.Effect.DENY,
                 actions=list(MODIFY_FUNCTION_ACTIONS),
                 resources=vendor + admin,
+            ),
+            iam.PolicyStatement(
+                sid="OnlyTheGatewayInvokesTheInterceptor",
+                effect=iam.Effect.DENY,
+                actions=list(INVOKE_ACTIONS),
+                resources=interceptor,
+                conditions={"StringNotEquals": {component: COMPONENT_GATEWAY}},
+            ),
+            iam.PolicyStatement(
+                sid="NoRoleChangesTheInterceptor",
+                effect=iam.Effect.DENY,
+                actions=list(MODIFY_FUNCTION_ACTIONS),
+                resources=interceptor,
             ),
             iam.PolicyStatement(
                 sid="OnlyVendorAndAdminUseRegistryKeys",

@@ -20,10 +20,21 @@ from constructs import Node
 
 from credential_vendor.constants import MAX_SESSION_DURATION_S, MIN_SESSION_DURATION_S
 from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, oversized_scopes
-from stacks.constants import CONTEXT_ENVIRONMENT, CONTEXT_ENVIRONMENTS, DEFAULT_ENVIRONMENT
+from stacks.constants import (
+    CONTEXT_ENVIRONMENT,
+    CONTEXT_ENVIRONMENTS,
+    DEFAULT_ENVIRONMENT,
+    DEFAULT_OAUTH_CALLBACK_URLS,
+    DEFAULT_OAUTH_LOGOUT_URLS,
+    DEFAULT_USER_GROUPS,
+)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# Cognito group names are free text; ours are also grant principals and CLI arguments: keep them plain.
+_GROUP = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+_CLIENT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+# Cognito allows http only for localhost; everything else must be https.
+_OAUTH_URL = re.compile(r"^(https://[^\s#]+|http://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s#]*)?)$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ROLE_PATTERN = re.compile(r"^[\w+=,.@-]+\*?$")
 _LOG_GROUP = re.compile(r"^[\w#./-]{1,512}$")
@@ -48,6 +59,16 @@ LOG_RETENTION: dict[int, logs.RetentionDays] = {
 }
 
 
+# Settings given as JSON lists in cdk.json, held as tuples.
+LIST_SETTINGS = (
+    "allowed_log_groups",
+    "user_groups",
+    "oauth_callback_urls",
+    "oauth_logout_urls",
+    "additional_agent_clients",
+)
+
+
 class ConfigError(ValueError):
     """The environment configuration in the CDK context is invalid."""
 
@@ -69,9 +90,13 @@ class EnvironmentConfig:
         allowed_log_groups: Log group names the Logs Insights tools may query in customer accounts.
         customer_role_name_pattern: Glob (one trailing ``*``) of customer role names the vendor may assume.
         customer_role_name: Default name of the onboarding role; must match the pattern.
-        default_target_account_id: Account used when a tool call names none (optional).
         default_target_region: Region used when neither the request nor the registry names one.
         session_duration_s: Lifetime of vended credentials, 900-3600 seconds.
+        user_groups: Cognito groups of human users (grants may name a group).
+        oauth_callback_urls: Redirect URLs of the users' authorization-code flow (https, or http on localhost).
+        oauth_logout_urls: Sign-out redirect URLs of the users' client.
+        additional_agent_clients: Names of agent app clients created besides the default one.
+        user_pool_threat_protection: Plus feature plan with full-function threat protection (billed per user).
     """
 
     name: str
@@ -86,9 +111,13 @@ class EnvironmentConfig:
     allowed_log_groups: tuple[str, ...] = field(default=())
     customer_role_name_pattern: str = "AccountToolsReadOnly*"
     customer_role_name: str = "AccountToolsReadOnly"
-    default_target_account_id: str | None = None
     default_target_region: str = "us-east-1"
     session_duration_s: int = 900
+    user_groups: tuple[str, ...] = DEFAULT_USER_GROUPS
+    oauth_callback_urls: tuple[str, ...] = DEFAULT_OAUTH_CALLBACK_URLS
+    oauth_logout_urls: tuple[str, ...] = DEFAULT_OAUTH_LOGOUT_URLS
+    additional_agent_clients: tuple[str, ...] = field(default=())
+    user_pool_threat_protection: bool = False
 
     def __post_init__(self) -> None:
         """Validate every field; raise ``ConfigError`` naming the first bad one."""
@@ -127,8 +156,25 @@ class EnvironmentConfig:
             problems.append("customer_role_name_pattern must be a role name with at most one trailing '*'")
         if not fnmatchcase(self.customer_role_name, self.customer_role_name_pattern):
             problems.append("customer_role_name must match customer_role_name_pattern")
-        if self.default_target_account_id is not None and not _ACCOUNT_ID.match(self.default_target_account_id):
-            problems.append("default_target_account_id must be 12 digits")
+        problems.extend(
+            f"user group {g!r} must be 2-64 lowercase letters, digits or '-'"
+            for g in self.user_groups
+            if not _GROUP.match(g)
+        )
+        if not self.oauth_callback_urls:
+            problems.append("oauth_callback_urls must name at least one URL")
+        problems.extend(
+            f"OAuth URL {u!r} must be https (http only on localhost)"
+            for u in (*self.oauth_callback_urls, *self.oauth_logout_urls)
+            if not _OAUTH_URL.match(u)
+        )
+        problems.extend(
+            f"agent client name {n!r} must be 2-64 lowercase letters, digits or '-'"
+            for n in self.additional_agent_clients
+            if not _CLIENT_NAME.match(n)
+        )
+        if len(set(self.additional_agent_clients)) != len(self.additional_agent_clients):
+            problems.append("additional_agent_clients has duplicates")
         if not _REGION.match(self.default_target_region):
             problems.append(f"default_target_region {self.default_target_region!r} is not a region name")
         if not MIN_SESSION_DURATION_S <= self.session_duration_s <= MAX_SESSION_DURATION_S:
@@ -162,8 +208,9 @@ class EnvironmentConfig:
         if unknown:
             raise ConfigError(f"environment {name!r}: unknown settings {unknown}")
         kwargs: dict[str, Any] = dict(values)
-        if "allowed_log_groups" in kwargs:
-            kwargs["allowed_log_groups"] = tuple(kwargs["allowed_log_groups"])
+        for key in LIST_SETTINGS:
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
         return cls(name=name, **kwargs)
 
     @classmethod

@@ -39,14 +39,23 @@ CUSTOMER_STACK_ID: Final = "CustomerRole"
 VENDOR_HANDLER: Final = "credential_vendor.handler.handler"
 ADMIN_HANDLER: Final = "account_admin.handler.handler"
 MIGRATE_HANDLER: Final = "account_registry.migrate_handler.handler"
+INTERCEPTOR_HANDLER: Final = "gateway_interceptor.handler.handler"
 
 # Bundled Lambda packages (directories of lambdas/ copied into the code asset).
-LAMBDA_PACKAGES: Final = ("credential_vendor", "account_admin", "account_registry")
+LAMBDA_PACKAGES: Final = (
+    "credential_vendor",
+    "account_admin",
+    "account_registry",
+    "gateway_interceptor",
+    "caller_assertion",
+)
 
 # Above the vendor's worst case (credential_vendor.constants.vend_budget_s: 22 s), asserted by tests/unit.
 VENDOR_TIMEOUT_S: Final = 25
 ADMIN_TIMEOUT_S: Final = 30
 MIGRATE_TIMEOUT_S: Final = 120
+# JWKS fetch (cached after the first call) + token checks + one kms:Sign, well inside the Gateway's wait.
+INTERCEPTOR_TIMEOUT_S: Final = 10
 FUNCTION_MEMORY_MB: Final = 512
 
 # Registry database.
@@ -61,7 +70,23 @@ SECRET_ROTATION_DAYS: Final = 30
 OAUTH_RESOURCE_SERVER_ID: Final = "account-tools"
 OAUTH_INVOKE_SCOPE: Final = "invoke"
 ACCESS_TOKEN_VALIDITY_MIN: Final = 60
+# Human users sign in again (with MFA) at least once per working day.
+USER_REFRESH_TOKEN_VALIDITY_H: Final = 12
 GATEWAY_TARGET_NAME: Final = "account-tools"
+# Groups of the user pool's human users (operators put users in them; grants may name a group).
+DEFAULT_USER_GROUPS: Final = ("finops", "platform-operators")
+# Where the authorization-code flow may return to when an environment names no URLs (a local client).
+DEFAULT_OAUTH_CALLBACK_URLS: Final = ("http://localhost:8080/callback",)
+DEFAULT_OAUTH_LOGOUT_URLS: Final = ("http://localhost:8080/",)
+
+# Environment of the Gateway REQUEST interceptor (the contract with lambdas/gateway_interceptor).
+ENV_JWT_ISSUER: Final = "JWT_ISSUER"  # https://cognito-idp.<region>.amazonaws.com/<user pool id>
+ENV_JWKS_URL: Final = "JWKS_URL"  # <issuer>/.well-known/jwks.json
+ENV_ALLOWED_CLIENT_IDS: Final = "ALLOWED_CLIENT_IDS"  # comma-separated app client ids (agents and humans)
+ENV_REQUIRED_SCOPE: Final = "REQUIRED_SCOPE"  # account-tools/invoke
+ENV_GATEWAY_TARGET_NAME: Final = "GATEWAY_TARGET_NAME"
+# ARN of the caller-assertion signing key: the interceptor signs, the runtime and the vendor verify.
+ENV_ASSERTION_KEY_ID: Final = "ASSERTION_KEY_ID"
 RUNTIME_ENDPOINT_QUALIFIER: Final = "DEFAULT"
 # SigV4 signing name the Gateway uses towards the Runtime (outbound IAM auth).
 AGENTCORE_SIGNING_SERVICE: Final = "bedrock-agentcore"
@@ -92,6 +117,8 @@ COMPONENT_RUNTIME: Final = "runtime"
 COMPONENT_VENDOR: Final = "vendor"
 COMPONENT_ADMIN: Final = "admin"
 COMPONENT_MIGRATIONS: Final = "migrations"
+COMPONENT_INTERCEPTOR: Final = "interceptor"
+COMPONENT_GATEWAY: Final = "gateway"
 
 
 def vendor_function_name(env_name: str) -> str:
@@ -102,3 +129,8 @@ def vendor_function_name(env_name: str) -> str:
 def admin_function_name(env_name: str) -> str:
     """Fixed name of the account admin function."""
     return f"{APP_NAME}-{env_name}-AccountAdmin"
+
+
+def interceptor_function_name(env_name: str) -> str:
+    """Fixed name of the Gateway REQUEST interceptor function (the permissions boundary names it)."""
+    return f"{APP_NAME}-{env_name}-GatewayInterceptor"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -27,12 +28,13 @@ VPC_ENI_ACTIONS = (
 )
 
 
-class VpcPythonFunction(Construct):
-    """An ARM64 Python Lambda function in the isolated subnets, with its own role, log group and SG.
+class PythonFunction(Construct):
+    """An ARM64 Python Lambda function with its own role and log group; in a VPC when given one.
 
     The execution role starts empty apart from what running requires: writing to the function's
-    own log group, managing its VPC network interfaces and sending X-Ray traces. Callers add the
-    function's real permissions explicitly.
+    own log group, sending X-Ray traces and, in a VPC, managing its network interfaces. Callers
+    add the function's real permissions explicitly. Without a VPC the function runs in the Lambda
+    service's network (for functions that must reach public endpoints, such as a JWKS URL).
 
     Args:
         scope: Parent construct.
@@ -40,8 +42,6 @@ class VpcPythonFunction(Construct):
         code: The shared ``lambdas/`` code asset.
         handler: Dotted handler path relative to ``lambdas/``.
         description: What the function does.
-        vpc: The VPC to run in.
-        subnets: Subnets of ``vpc`` to attach to.
         environment: Environment variables.
         timeout: Function timeout.
         log_retention: Retention of the function's log group.
@@ -51,7 +51,11 @@ class VpcPythonFunction(Construct):
         role_name: Optional fixed IAM role name (for roles other accounts trust or SCPs name).
         function_name: Optional fixed function name (for policies that must name it without a reference).
         memory_size_mb: Memory in MB.
+        vpc: The VPC to run in (with ``subnets``); none: outside any VPC.
+        subnets: Subnets of ``vpc`` to attach to.
     """
+
+    security_group: ec2.SecurityGroup | None
 
     def __init__(
         self,
@@ -61,8 +65,6 @@ class VpcPythonFunction(Construct):
         code: lambda_.Code,
         handler: str,
         description: str,
-        vpc: ec2.IVpc,
-        subnets: ec2.SubnetSelection,
         environment: Mapping[str, str],
         timeout: Duration,
         log_retention: logs.RetentionDays,
@@ -71,6 +73,8 @@ class VpcPythonFunction(Construct):
         role_name: str | None = None,
         function_name: str | None = None,
         memory_size_mb: int = FUNCTION_MEMORY_MB,
+        vpc: ec2.IVpc | None = None,
+        subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy)
@@ -89,12 +93,14 @@ class VpcPythonFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"])
-        )
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, description=f"{construct_id} Lambda function", allow_all_outbound=True
-        )
+        self.security_group = None
+        if vpc is not None:
+            self.role.add_to_policy(
+                iam.PolicyStatement(sid="VpcNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"])
+            )
+            self.security_group = ec2.SecurityGroup(
+                self, "SecurityGroup", vpc=vpc, description=f"{construct_id} Lambda function", allow_all_outbound=True
+            )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -110,7 +116,7 @@ class VpcPythonFunction(Construct):
             environment=dict(environment),
             vpc=vpc,
             vpc_subnets=subnets,
-            security_groups=[self.security_group],
+            security_groups=[self.security_group] if self.security_group is not None else None,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
@@ -118,6 +124,26 @@ class VpcPythonFunction(Construct):
         acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
-            "EC2 network-interface actions required for VPC attachment and X-Ray PutTraceSegments/"
-            "PutTelemetryRecords do not support resource-level permissions.",
+            "X-Ray PutTraceSegments/PutTelemetryRecords"
+            + (" and the EC2 network-interface actions of VPC attachment" if vpc is not None else "")
+            + " do not support resource-level permissions.",
         )
+
+
+class VpcPythonFunction(PythonFunction):
+    """A ``PythonFunction`` in the isolated subnets of the VPC, with its own security group.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        vpc: The VPC to run in.
+        subnets: Subnets of ``vpc`` to attach to.
+        **props: The ``PythonFunction`` arguments.
+    """
+
+    security_group: ec2.SecurityGroup
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, **props: Any
+    ) -> None:
+        super().__init__(scope, construct_id, vpc=vpc, subnets=subnets, **props)

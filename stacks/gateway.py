@@ -1,8 +1,10 @@
-"""AgentCore Gateway in front of the MCP runtime, with Cognito machine-to-machine auth."""
+"""AgentCore Gateway in front of the MCP runtime: Cognito JWT in (agents and users), an interceptor, SigV4 out."""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -13,10 +15,14 @@ from constructs import Construct
 from stacks.constants import (
     ACCESS_TOKEN_VALIDITY_MIN,
     AGENTCORE_SIGNING_SERVICE,
+    COMPONENT_GATEWAY,
+    COMPONENT_TAG,
     GATEWAY_TARGET_NAME,
     OAUTH_INVOKE_SCOPE,
     OAUTH_RESOURCE_SERVER_ID,
+    USER_REFRESH_TOKEN_VALIDITY_H,
 )
+from stacks.interceptor import GatewayInterceptor
 from stacks.nag import acknowledge, logical_id
 from stacks.runtime import McpRuntime
 
@@ -26,28 +32,65 @@ GATEWAY_INSTRUCTIONS = (
 )
 
 
-class AgentAuth(Construct):
-    """Cognito user pool that issues OAuth2 client-credentials tokens to agents.
+def _without_direct_sign_in(client: cognito.UserPoolClient) -> None:
+    """Allow only refreshing tokens outside OAuth: no SRP, password or custom sign-in on the client.
 
-    There are no human users: self sign-up is off and the only way in is an app client with the
-    ``client_credentials`` grant and the ``account-tools/invoke`` scope. One such client is created
-    for agents; create more (one per agent) with ``add_agent_client``.
+    Without ``ExplicitAuthFlows`` Cognito enables SRP and custom auth by default; CDK omits the
+    property when no flow is chosen, so it is set on the L1 resource.
+    """
+    resource = client.node.default_child
+    if not isinstance(resource, cognito.CfnUserPoolClient):  # pragma: no cover - the L2 always has one
+        raise TypeError(f"{client.node.path} has no CfnUserPoolClient")
+    resource.explicit_auth_flows = ["ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+class AgentAuth(Construct):
+    """Cognito user pool that issues OAuth2 access tokens to agents and to human users.
+
+    Two kinds of callers, both with the ``account-tools/invoke`` scope:
+
+    - agents: confidential app clients with the ``client_credentials`` grant (identified by their
+      client id); one is created (``agent_client``), more with ``add_agent_client``;
+    - humans: users operators create (``admin-create-user``; self sign-up is off), signing in with
+      TOTP MFA through the hosted domain's authorization-code flow of ``user_client`` (a public
+      client for desktop and CLI MCP clients, with PKCE), identified by ``sub``, put in groups
+      (``user_groups``) that grants may name.
+
+    The Gateway accepts tokens of ``clients`` only, and the interceptor checks the same list.
 
     Args:
         scope: Parent construct.
         construct_id: Construct id.
         env_name: Environment name (part of the hosted domain prefix).
+        user_groups: Groups of human users.
+        callback_urls: Where the authorization-code flow may redirect after sign-in.
+        logout_urls: Where sign-out may redirect.
+        threat_protection: Plus feature plan with threat protection (full function); billed per user.
         removal_policy: What happens to the user pool when the stack is deleted.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, env_name: str, removal_policy: RemovalPolicy) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env_name: str,
+        user_groups: Sequence[str],
+        callback_urls: Sequence[str],
+        logout_urls: Sequence[str],
+        threat_protection: bool,
+        removal_policy: RemovalPolicy,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
             self_sign_up_enabled=False,
             sign_in_case_sensitive=False,
-            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            feature_plan=cognito.FeaturePlan.PLUS if threat_protection else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if threat_protection else None
+            ),
             password_policy=cognito.PasswordPolicy(
                 min_length=16,
                 require_digits=True,
@@ -71,13 +114,23 @@ class AgentAuth(Construct):
             "Domain",
             cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"account-tools-{env_name}-{Aws.ACCOUNT_ID}"),
         )
+        self.agent_clients: list[cognito.UserPoolClient] = []
         self.agent_client = self.add_agent_client("AgentClient")
-        no_users = (
-            "No user ever signs in to this pool (self sign-up off, client-credentials clients only), so "
-            "threat protection and the Plus plan's user sign-in features have nothing to protect."
-        )
-        acknowledge(self.user_pool, "AwsSolutions-COG3", no_users)
-        acknowledge(self.user_pool, "AwsSolutions-COG8", no_users)
+        self.user_client = self._add_user_client(callback_urls, logout_urls)
+        self.groups = {
+            name: self.user_pool.add_group(
+                f"Group-{name}", group_name=name, description=f"Human users of account-tools: {name}"
+            )
+            for name in user_groups
+        }
+        if not threat_protection:
+            reason = (
+                "Every human user is created by an operator (self sign-up off), has a 16-character password "
+                "and must use TOTP MFA; agents use client credentials. Threat protection needs the Plus plan, "
+                "billed per monthly active user: environments enable it with user_pool_threat_protection=true."
+            )
+            acknowledge(self.user_pool, "AwsSolutions-COG3", reason)
+            acknowledge(self.user_pool, "AwsSolutions-COG8", reason)
 
     @property
     def invoke_scope(self) -> str:
@@ -89,12 +142,30 @@ class AgentAuth(Construct):
         """The OAuth2 token endpoint of the hosted domain."""
         return f"{self.domain.base_url()}/oauth2/token"
 
-    def add_agent_client(self, construct_id: str) -> cognito.UserPoolClient:
-        """Create an app client (with secret) allowed the client-credentials grant and the invoke scope."""
-        return self.user_pool.add_client(
+    @property
+    def authorize_endpoint(self) -> str:
+        """The OAuth2 authorization endpoint of the hosted domain (authorization-code flow)."""
+        return f"{self.domain.base_url()}/oauth2/authorize"
+
+    @property
+    def issuer(self) -> str:
+        """The pool's token issuer, ``https://cognito-idp.<region>.amazonaws.com/<pool id>``."""
+        return self.user_pool.user_pool_provider_url
+
+    @property
+    def clients(self) -> list[cognito.UserPoolClient]:
+        """Every app client whose tokens the Gateway accepts: the agents' clients and the users' client."""
+        return [*self.agent_clients, self.user_client]
+
+    def add_agent_client(self, construct_id: str, *, client_name: str | None = None) -> cognito.UserPoolClient:
+        """Create an app client (with secret) allowed the client-credentials grant and the invoke scope.
+
+        Create agent clients before the Gateway and the interceptor, which read ``clients``.
+        """
+        client = self.user_pool.add_client(
             construct_id,
+            user_pool_client_name=client_name,
             generate_secret=True,
-            auth_flows=cognito.AuthFlow(),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(client_credentials=True),
                 scopes=[cognito.OAuthScope.resource_server(self.resource_server, self._scope)],
@@ -103,14 +174,46 @@ class AgentAuth(Construct):
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
         )
+        _without_direct_sign_in(client)
+        self.agent_clients.append(client)
+        return client
+
+    def _add_user_client(self, callback_urls: Sequence[str], logout_urls: Sequence[str]) -> cognito.UserPoolClient:
+        """Public app client for human users: authorization code (PKCE), openid and the invoke scope."""
+        client = self.user_pool.add_client(
+            "UserClient",
+            user_pool_client_name="account-tools-users",
+            generate_secret=False,
+            # Sign-in only through the hosted domain (MFA enforced there): see _without_direct_sign_in.
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.resource_server(self.resource_server, self._scope),
+                ],
+                callback_urls=list(callback_urls),
+                logout_urls=list(logout_urls),
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            access_token_validity=Duration.minutes(ACCESS_TOKEN_VALIDITY_MIN),
+            id_token_validity=Duration.minutes(ACCESS_TOKEN_VALIDITY_MIN),
+            refresh_token_validity=Duration.hours(USER_REFRESH_TOKEN_VALIDITY_H),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+        )
+        _without_direct_sign_in(client)
+        return client
 
 
 class ToolsGateway(Construct):
     """AgentCore Gateway exposing the MCP runtime's tools to agents.
 
-    Inbound: JWT (CUSTOM_JWT) issued by the ``AgentAuth`` user pool, restricted to its agent
-    client and the invoke scope. Outbound: the Gateway signs requests to the Runtime with its own
-    role (SigV4, service ``bedrock-agentcore``), the only role granted ``InvokeAgentRuntime``.
+    Inbound: JWT (CUSTOM_JWT) issued by the ``AgentAuth`` user pool, restricted to its clients
+    (agents and human users) and the invoke scope. Before every request reaches the runtime, the
+    REQUEST interceptor (with the request headers, for the bearer token) verifies the caller again
+    and puts a signed caller assertion into the request. Outbound: the Gateway signs requests to
+    the Runtime with its own role (SigV4, service ``bedrock-agentcore``), the only role granted
+    ``InvokeAgentRuntime``.
     After every deploy that changes the runtime artifact (code bundle or image) or version, a custom resource calls
     ``SynchronizeGatewayTargets`` so the Gateway's tool catalog follows the new server.
 
@@ -119,7 +222,8 @@ class ToolsGateway(Construct):
         construct_id: Construct id.
         env_name: Environment name (part of the gateway name).
         runtime: The MCP runtime to front.
-        auth: The user pool issuing agent tokens.
+        auth: The user pool issuing agent and user tokens.
+        interceptor: The REQUEST interceptor; the Gateway's role is the only one that may invoke it.
         log_retention: Retention of the synchronization function's log group.
         removal_policy: What happens to that log group when the stack is deleted.
     """
@@ -132,6 +236,7 @@ class ToolsGateway(Construct):
         env_name: str,
         runtime: McpRuntime,
         auth: AgentAuth,
+        interceptor: GatewayInterceptor,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -143,7 +248,7 @@ class ToolsGateway(Construct):
             description="Multi-account AWS tools for agents",
             authorizer_configuration=agentcore.GatewayAuthorizer.using_cognito(
                 user_pool=auth.user_pool,
-                allowed_clients=[auth.agent_client],
+                allowed_clients=auth.clients,
                 allowed_scopes=[auth.invoke_scope],
             ),
             protocol_configuration=agentcore.McpProtocolConfiguration(
@@ -154,10 +259,22 @@ class ToolsGateway(Construct):
                     agentcore.MCPProtocolVersion.MCP_2025_03_26,
                 ],
             ),
+            # The L2 grants the Gateway's role lambda:InvokeFunction on the function; the permissions
+            # boundary denies invoking it to every other role of the app (component tag).
+            interceptor_configurations=[
+                agentcore.LambdaInterceptor.for_request(interceptor.function, pass_request_headers=True)
+            ],
         )
         gateway_role = self.gateway.role
         if gateway_role is None:  # pragma: no cover - the L2 always creates a role
             raise RuntimeError("the gateway has no service role")
+        Tags.of(gateway_role).add(COMPONENT_TAG, COMPONENT_GATEWAY)
+        acknowledge(
+            gateway_role,
+            f"AwsSolutions-IAM5[Resource::<{logical_id(interceptor.function)}.Arn>:*]",
+            "The Gateway L2 grants InvokeFunction on the interceptor and its versions/aliases (ARN + ':*'); "
+            "the wildcard covers only qualifiers of this one function.",
+        )
         self.target = self.gateway.add_mcp_server_target(
             "RuntimeTarget",
             gateway_target_name=GATEWAY_TARGET_NAME,

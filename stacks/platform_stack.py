@@ -8,11 +8,13 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from stacks.account_admin import AccountAdmin
+from stacks.assertion_key import CallerAssertionKey
 from stacks.boundary import RoleBoundary
 from stacks.bundling import lambda_code
 from stacks.config import EnvironmentConfig
 from stacks.constants import PYTHON_VERSION
 from stacks.gateway import AgentAuth, ToolsGateway
+from stacks.interceptor import GatewayInterceptor
 from stacks.nag import acknowledge
 from stacks.network import Network
 from stacks.registry import Registry, RegistryMigrations
@@ -25,7 +27,9 @@ class AccountToolsStack(Stack):
     """Everything the multi-account tools run on in the platform account, for one environment.
 
     Network -> registry (RDS + migrations) -> credential vendor and account admin -> registry
-    KMS key -> MCP runtime (may only invoke the vendor) -> Gateway (JWT in, SigV4 out).
+    KMS key -> user pool (agents and users) -> Gateway interceptor and the caller-assertion key
+    (the interceptor signs; the vendor and the runtime verify) -> MCP runtime (may only invoke
+    the vendor) -> Gateway (JWT in, interceptor, SigV4 out).
 
     Args:
         scope: The app.
@@ -124,36 +128,70 @@ class AccountToolsStack(Stack):
         vendor.function.node.add_dependency(migrations.resource)
         admin.function.node.add_dependency(migrations.resource)
 
+        auth = AgentAuth(
+            self,
+            "AgentAuth",
+            env_name=config.name,
+            user_groups=config.user_groups,
+            callback_urls=config.oauth_callback_urls,
+            logout_urls=config.oauth_logout_urls,
+            threat_protection=config.user_pool_threat_protection,
+            removal_policy=removal,
+        )
+        for client_name in config.additional_agent_clients:
+            auth.add_agent_client(f"AgentClient-{client_name}", client_name=client_name)
+        interceptor = GatewayInterceptor(
+            self,
+            "GatewayInterceptor",
+            env_name=config.name,
+            code=code,
+            issuer=auth.issuer,
+            allowed_client_ids=[client.user_pool_client_id for client in auth.clients],
+            required_scope=auth.invoke_scope,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        assertion_key = CallerAssertionKey(
+            self, "CallerAssertionKey", signer=interceptor.role, verifier=vendor.role, removal_policy=removal
+        )
+        interceptor.use_signing_key(assertion_key.key_arn)
+        vendor.use_assertion_key(assertion_key.key_arn)
+
         runtime = McpRuntime(
             self,
             "McpRuntime",
             env_name=config.name,
             vendor_function_name=vendor.function.function_name,
             allowed_log_groups=config.allowed_log_groups,
-            default_account_id=config.default_target_account_id,
             default_region=config.default_target_region,
+            assertion_key_arn=assertion_key.key_arn,
             artifact=runtime_artifact,
         )
+        assertion_key.allow_public_key_read(runtime.role)
         vendor.allow_invoke_only_by(runtime.role)
-        # Every role of the stack (ours and CDK's) gets the boundary.
-        RoleBoundary(self, "RoleBoundary", env_name=config.name, master_secret=registry.secret).apply_to(self)
 
-        auth = AgentAuth(self, "AgentAuth", env_name=config.name, removal_policy=removal)
         gateway = ToolsGateway(
             self,
             "ToolsGateway",
             env_name=config.name,
             runtime=runtime,
             auth=auth,
+            interceptor=interceptor,
             log_retention=retention,
             removal_policy=removal,
         )
+        # Every role of the stack (ours and CDK's) gets the boundary.
+        RoleBoundary(self, "RoleBoundary", env_name=config.name, master_secret=registry.secret).apply_to(self)
 
         outputs = {
             "GatewayUrl": (gateway.gateway.gateway_url or "", "MCP endpoint of the AgentCore Gateway"),
-            "TokenEndpoint": (auth.token_endpoint, "OAuth2 token endpoint (client_credentials grant)"),
+            "TokenEndpoint": (auth.token_endpoint, "OAuth2 token endpoint (client_credentials and code grants)"),
+            "AuthorizeEndpoint": (auth.authorize_endpoint, "OAuth2 authorization endpoint (human users' sign-in)"),
             "OAuthScope": (auth.invoke_scope, "Scope to request with the token"),
             "ClientId": (auth.agent_client.user_pool_client_id, "App client id of the agents' client"),
+            "UserClientId": (auth.user_client.user_pool_client_id, "App client id of human users (code + PKCE)"),
+            "InterceptorFunctionName": (interceptor.function.function_name, "Gateway REQUEST interceptor Lambda"),
+            "AssertionKeyArn": (assertion_key.key_arn, "KMS key signing caller assertions"),
             "UserPoolId": (auth.user_pool.user_pool_id, "User pool holding the client (read its secret from here)"),
             "VendorFunctionName": (vendor.function.function_name, "Credential vendor Lambda"),
             "VendorRoleArn": (vendor.role.role_arn, "Role customers trust (customer onboarding template)"),

@@ -12,12 +12,11 @@ from constructs import Construct
 
 from account_tools.constants import (
     ENV_ALLOWED_LOG_GROUPS,
-    ENV_DEFAULT_ACCOUNT_ID,
     ENV_DEFAULT_REGION,
     ENV_VENDOR_FUNCTION_NAME,
 )
 from stacks.bundling import RUNTIME_BUNDLE, bundling_options
-from stacks.constants import RUNTIME_ENDPOINT_QUALIFIER, RUNTIME_ENTRY_FILE, RUNTIME_IMAGE_DIR
+from stacks.constants import ENV_ASSERTION_KEY_ID, RUNTIME_ENDPOINT_QUALIFIER, RUNTIME_ENTRY_FILE, RUNTIME_IMAGE_DIR
 from stacks.nag import acknowledge
 
 IMAGE_PLATFORM = ecr_assets.Platform.LINUX_ARM64
@@ -72,9 +71,12 @@ class McpRuntime(Construct):
     no Docker either way, and both start the same server function. The server speaks
     MCP over streamable HTTP on the runtime's standard contract (port 8000, ``/mcp``), is invoked
     with SigV4 (IAM inbound auth: only principals granted ``InvokeAgentRuntime`` reach it) and gets
-    the vendor function name, the log-group allowlist and the default target from environment
-    variables. Its role may pull its image and write its own logs, traces and metrics; the vendor
-    construct adds ``lambda:InvokeFunction`` on the vendor. Nothing else: no database, KMS or STS.
+    the vendor function name, the log-group allowlist, the default region and the caller-assertion
+    key from environment variables (there is no default target account: a call without
+    ``target_account_id`` uses the caller's single granted account). Its role may pull its image
+    and write its own logs, traces and metrics; the vendor construct adds ``lambda:InvokeFunction``
+    on the vendor, and the assertion key's policy ``kms:GetPublicKey``. Nothing else: no database,
+    KMS use or STS.
 
     Args:
         scope: Parent construct.
@@ -82,8 +84,8 @@ class McpRuntime(Construct):
         env_name: Environment name (part of the runtime name).
         vendor_function_name: Name of the credential vendor Lambda.
         allowed_log_groups: Log groups the Logs Insights tools may query.
-        default_account_id: Target account for calls that name none (optional).
         default_region: Region for calls that name none.
+        assertion_key_arn: The key whose public key verifies caller assertions.
         artifact: Code artifact (default) or container image.
     """
 
@@ -95,8 +97,8 @@ class McpRuntime(Construct):
         env_name: str,
         vendor_function_name: str,
         allowed_log_groups: tuple[str, ...],
-        default_account_id: str | None,
         default_region: str,
+        assertion_key_arn: str,
         artifact: RuntimeArtifact = DEFAULT_RUNTIME_ARTIFACT,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -132,9 +134,8 @@ class McpRuntime(Construct):
             ENV_VENDOR_FUNCTION_NAME: vendor_function_name,
             ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
             ENV_DEFAULT_REGION: default_region,
+            ENV_ASSERTION_KEY_ID: assertion_key_arn,
         }
-        if default_account_id:
-            environment[ENV_DEFAULT_ACCOUNT_ID] = default_account_id
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",

@@ -24,6 +24,7 @@ from stacks.constants import (
     COMPONENT_RUNTIME,
     COMPONENT_TAG,
     COMPONENT_VENDOR,
+    ENV_ASSERTION_KEY_ID,
     VENDOR_HANDLER,
     VENDOR_TIMEOUT_S,
     vendor_function_name,
@@ -150,6 +151,20 @@ class CredentialVendor(Construct):
         self.function.add_environment(ENV_KMS_KEY_ARN, key.key_arn)
         self._network.allow_calls(
             "Kms", "VendorDecrypts", actions=["kms:Decrypt"], resources=[key.key_arn], principals=[self.role]
+        )
+
+    def use_assertion_key(self, key_arn: str) -> None:
+        """Tell the function which key verifies caller assertions (permission comes from the key policy).
+
+        The vendor reads the public key (or calls ``kms:Verify``) through the KMS endpoint of the VPC.
+        """
+        self.function.add_environment(ENV_ASSERTION_KEY_ID, key_arn)
+        self._network.allow_calls(
+            "Kms",
+            "VendorVerifiesCallerAssertions",
+            actions=["kms:GetPublicKey", "kms:Verify"],
+            resources=[key_arn],
+            principals=[self.role],
         )
 
     def allow_invoke_only_by(self, role: iam.IRole) -> None:

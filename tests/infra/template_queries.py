@@ -58,6 +58,16 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def registry_key(template: Json) -> tuple[str, Json]:
+    """The symmetric KMS key of the registry (the caller-assertion key is the asymmetric one)."""
+    return only({rid: k for rid, k in resources(template, "AWS::KMS::Key").items() if "KeySpec" not in props(k)})
+
+
+def assertion_key(template: Json) -> tuple[str, Json]:
+    """The asymmetric KMS key that signs caller assertions."""
+    return only({rid: k for rid, k in resources(template, "AWS::KMS::Key").items() if "KeySpec" in props(k)})
+
+
 def role_statements(template: Json, role_id: str) -> list[Json]:
     """Every identity-policy statement that applies to a role (inline, attached policies, managed policies)."""
     role = template["Resources"][role_id]

@@ -12,7 +12,14 @@ import pytest
 
 from stacks.bundling import PIP_PLATFORM, PipLocalBundling, source_hash
 from stacks.config import ConfigError, EnvironmentConfig
-from stacks.constants import ADMIN_HANDLER, LAMBDAS_DIR, MIGRATE_HANDLER, PYTHON_VERSION, VENDOR_HANDLER
+from stacks.constants import (
+    ADMIN_HANDLER,
+    INTERCEPTOR_HANDLER,
+    LAMBDAS_DIR,
+    MIGRATE_HANDLER,
+    PYTHON_VERSION,
+    VENDOR_HANDLER,
+)
 from stacks.nag import MIN_REASON_CHARS
 from tests.infra.synth import Synthesized, project_context
 from tests.infra.template_queries import props, resources
@@ -73,7 +80,7 @@ def test_functions_share_one_code_asset_that_tests_never_bundle(dev: Synthesized
     files = dev.platform_file("assets.json")["files"]
     code_assets = {h: a for h, a in files.items() if Path(a["source"]["path"]) == LAMBDAS_DIR}
 
-    # Then there is exactly one, used by all three registry functions
+    # Then there is exactly one, used by the three registry functions and the Gateway interceptor
     assert len(code_assets) == 1
     (code_hash,) = code_assets
     handlers = {
@@ -81,7 +88,7 @@ def test_functions_share_one_code_asset_that_tests_never_bundle(dev: Synthesized
         for fn in resources(dev.platform, "AWS::Lambda::Function").values()
         if props(fn)["Code"].get("S3Key") == f"{code_hash}.zip"
     }
-    assert handlers == {VENDOR_HANDLER, ADMIN_HANDLER, MIGRATE_HANDLER}
+    assert handlers == {VENDOR_HANDLER, ADMIN_HANDLER, MIGRATE_HANDLER, INTERCEPTOR_HANDLER}
     # And, bundling being off in tests, it points at the source tree: pip never ran
 
 
@@ -154,7 +161,12 @@ def test_cdk_json_environments_are_valid() -> None:
         ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr"),
         ({"customer_role_name": "SomethingElse"}, "customer_role_name must match"),
         ({"customer_role_name_pattern": "*"}, "customer_role_name_pattern"),
-        ({"default_target_account_id": "12345"}, "default_target_account_id"),
+        # There is no global default account any more: a call without an account uses the caller's grant.
+        ({"default_target_account_id": "123456789012"}, "unknown settings"),
+        ({"user_groups": ["FinOps Team"]}, "user group"),
+        ({"oauth_callback_urls": ["http://example.com/callback"]}, "https"),
+        ({"oauth_callback_urls": []}, "oauth_callback_urls"),
+        ({"additional_agent_clients": ["reporting", "reporting"]}, "duplicates"),
         ({"session_duration_s": 7200}, "session_duration_s"),
         ({"log_retention_days": 10}, "log_retention_days"),
         ({"db_instance_type": "db.t4g.micro"}, "db_instance_type"),

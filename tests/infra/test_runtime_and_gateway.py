@@ -62,22 +62,26 @@ def test_runtime_speaks_mcp_with_its_configuration(dev: Synthesized) -> None:
     assert "AuthorizerConfiguration" not in rt_props
 
 
-def test_gateway_uses_jwt_inbound_auth_for_the_agent_client(dev: Synthesized) -> None:
-    # Given the gateway and the user pool client created for agents
+def test_gateway_uses_jwt_inbound_auth_for_the_agent_and_user_clients(dev: Synthesized) -> None:
+    # Given the gateway and the user pool's clients (agents: client credentials; humans: code flow)
     template = dev.platform
     _, gateway = only(resources(template, "AWS::BedrockAgentCore::Gateway"))
-    client_id, client = only(resources(template, "AWS::Cognito::UserPoolClient"))
+    clients = resources(template, "AWS::Cognito::UserPoolClient")
+    agent_id, agent = only(
+        {r: c for r, c in clients.items() if props(c)["AllowedOAuthFlows"] == ["client_credentials"]}
+    )
+    user_id, _ = only({r: c for r, c in clients.items() if props(c)["AllowedOAuthFlows"] == ["code"]})
     pool_id, pool = only(resources(template, "AWS::Cognito::UserPool"))
 
     # Then inbound auth is a JWT authorizer on the user pool's discovery document
     assert props(gateway)["AuthorizerType"] == "CUSTOM_JWT"
     jwt = props(gateway)["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     assert joined(jwt["DiscoveryUrl"]).endswith(f"/<{pool_id}>/.well-known/openid-configuration")
-    assert [referenced_id(c) for c in jwt["AllowedClients"]] == [client_id]
+    assert sorted(referenced_id(c) for c in jwt["AllowedClients"]) == sorted([agent_id, user_id])
+    assert set(clients) == {agent_id, user_id}
     assert jwt["AllowedScopes"] == [f"{OAUTH_RESOURCE_SERVER_ID}/{OAUTH_INVOKE_SCOPE}"]
-    # And the client is a confidential client-credentials client, and nobody can sign up
-    assert props(client)["AllowedOAuthFlows"] == ["client_credentials"]
-    assert props(client)["GenerateSecret"] is True
+    # And the agents' client is a confidential client-credentials client, and nobody can sign up
+    assert props(agent)["GenerateSecret"] is True
     assert props(pool)["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 

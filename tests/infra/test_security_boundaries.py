@@ -21,17 +21,30 @@ from credential_vendor.constants import ENCRYPTION_CONTEXT_ACCOUNT_KEY
 from stacks.constants import (
     ADMIN_HANDLER,
     COMPONENT_ADMIN,
+    COMPONENT_GATEWAY,
+    COMPONENT_INTERCEPTOR,
     COMPONENT_MIGRATIONS,
     COMPONENT_RUNTIME,
     COMPONENT_TAG,
     COMPONENT_VENDOR,
+    INTERCEPTOR_HANDLER,
     MIGRATE_HANDLER,
     REPO_ROOT,
     VENDOR_HANDLER,
     VENDOR_TIMEOUT_S,
 )
 from tests.infra.synth import Synthesized
-from tests.infra.template_queries import as_list, joined, only, props, referenced_id, resources, role_statements
+from tests.infra.template_queries import (
+    as_list,
+    assertion_key,
+    joined,
+    only,
+    props,
+    referenced_id,
+    registry_key,
+    resources,
+    role_statements,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -116,9 +129,12 @@ def test_the_boundary_keeps_the_registry_to_its_intended_roles(dev: Synthesized)
 
 def test_roles_carry_the_component_tag_the_boundary_keys_on(dev: Synthesized, platform: Template) -> None:
     _, runtime = only(resources(dev.platform, "AWS::BedrockAgentCore::Runtime"))
-    expected = {referenced_id(props(runtime)["RoleArn"]): COMPONENT_RUNTIME} | {
-        role_of(dev.platform, handler): component for handler, component in COMPONENTS.items()
-    }
+    _, gateway = only(resources(dev.platform, "AWS::BedrockAgentCore::Gateway"))
+    expected = {
+        referenced_id(props(runtime)["RoleArn"]): COMPONENT_RUNTIME,
+        referenced_id(props(gateway)["RoleArn"]): COMPONENT_GATEWAY,
+        role_of(dev.platform, INTERCEPTOR_HANDLER): COMPONENT_INTERCEPTOR,
+    } | {role_of(dev.platform, handler): component for handler, component in COMPONENTS.items()}
     for role_id, component in expected.items():
         tags = {t["Key"]: t["Value"] for t in props(dev.platform["Resources"][role_id]).get("Tags", [])}
         assert tags[COMPONENT_TAG] == component, role_id
@@ -216,15 +232,23 @@ def test_sts_endpoint_lets_only_the_vendor_assume_customer_roles(dev: Synthesize
 
 
 def test_kms_endpoint_lets_the_vendor_decrypt_and_the_admin_encrypt_with_the_registry_key(dev: Synthesized) -> None:
-    key_id, _ = only(resources(dev.platform, "AWS::KMS::Key"))
+    key_id, _ = registry_key(dev.platform)
+    signing_key_id, _ = assertion_key(dev.platform)
     statements = props(endpoint(dev, "kms"))["PolicyDocument"]["Statement"]
     uses = {
-        (s["Action"], referenced_id(s["Condition"]["ArnEquals"]["aws:PrincipalArn"][0]), referenced_id(s["Resource"]))
+        (
+            tuple(as_list(s["Action"])),
+            referenced_id(s["Condition"]["ArnEquals"]["aws:PrincipalArn"][0]),
+            referenced_id(s["Resource"]),
+        )
         for s in statements
     }
+    vendor = role_of(dev.platform, VENDOR_HANDLER)
     assert uses == {
-        ("kms:Decrypt", role_of(dev.platform, VENDOR_HANDLER), key_id),
-        ("kms:Encrypt", role_of(dev.platform, ADMIN_HANDLER), key_id),
+        (("kms:Decrypt",), vendor, key_id),
+        (("kms:Encrypt",), role_of(dev.platform, ADMIN_HANDLER), key_id),
+        # The vendor verifies caller assertions (public key or kms:Verify) from inside the VPC
+        (("kms:GetPublicKey", "kms:Verify"), vendor, signing_key_id),
     }
 
 
