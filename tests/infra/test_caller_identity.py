@@ -3,6 +3,8 @@ interceptor, and the caller-assertion key only the interceptor signs with."""
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
@@ -35,6 +37,7 @@ from tests.infra.template_queries import (
     references,
     resources,
 )
+from tests.infra.test_security_boundaries import docs_scp
 
 pytestmark = pytest.mark.infra
 
@@ -240,6 +243,11 @@ def test_only_the_gateway_role_may_invoke_the_interceptor(dev: Synthesized) -> N
     assert [joined(r).rsplit(":", 1)[-1] for r in deny["Resource"]] == [name, "*"]
     assert deny["Condition"] == {"StringNotEquals": {f"aws:PrincipalTag/{COMPONENT_TAG}": COMPONENT_GATEWAY}}
     assert "lambda:UpdateFunction*" in sids["NoRoleChangesTheInterceptor"]["Action"]
+    # And the SCP of docs/deploy.md does the same for every principal of the account
+    scp = {s["Sid"]: s for s in docs_scp()["Statement"]}["OnlyTheGatewayInvokesTheInterceptor"]
+    arn = f"arn:aws:lambda:us-east-1:111122223333:function:{name}"
+    assert any(fnmatchcase(arn, r) for r in scp["Resource"])
+    assert scp["Condition"] == deny["Condition"]
 
 
 # -- the user pool: agents and humans -------------------------------------------------------------------
