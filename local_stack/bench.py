@@ -15,7 +15,6 @@ from pathlib import Path
 
 import anyio
 import httpx
-from mcp import Client
 
 from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, VENDOR_FUNCTION, LocalStack
 
@@ -50,7 +49,7 @@ def bench_vendor(stack: LocalStack) -> None:
 
 
 async def bench_tools(stack: LocalStack) -> None:
-    async with Client(stack.mcp_url) as client:
+    async with stack.mcp_client() as client:
         cold = []
         for account in (ROLE_ACCOUNT, AKSK_ACCOUNT, HOST_ACCOUNT):
             started = time.perf_counter()
@@ -67,7 +66,7 @@ async def bench_tools(stack: LocalStack) -> None:
     latencies: list[float] = []
 
     async def one_client(n: int) -> None:
-        async with Client(stack.mcp_url) as client:
+        async with stack.mcp_client() as client:
             for i in range(CALLS_PER_CLIENT):
                 started = time.perf_counter()
                 await client.call_tool(
@@ -91,7 +90,7 @@ def main() -> int:
     with LocalStack() as stack:
         bench_vendor(stack)
         anyio.run(bench_tools, stack)
-        health = httpx.get(stack.mcp_url.replace("/mcp", "/ping"), timeout=5).json()
+        health = httpx.get(stack.runtime_url.replace("/mcp", "/ping"), timeout=5).json()
         mcp_pid = stack.process_ids["mcp-server"]
         print(f"MCP server resident memory               {_rss_mib(mcp_pid):7.1f} MiB")
         print(f"credential cache                         {json.dumps(health['credential_cache'])}")

@@ -88,7 +88,7 @@ async def agent_session(stack: LocalStack) -> list[str]:
     """Call every tool for two customer accounts; return the isolation problems found (none expected)."""
     problems: list[str] = []
     customers: dict[str, SeededAccount] = {a.account_id: a for a in stack.accounts}
-    async with Client(stack.mcp_url) as client:
+    async with stack.mcp_client() as client:
         tools = await client.list_tools()
         print(f"MCP server at {stack.mcp_url} offers: {', '.join(t.name for t in tools.tools)}")
         _show("list_accounts()", await client.call_tool("list_accounts", {}))

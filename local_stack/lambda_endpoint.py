@@ -1,4 +1,4 @@
-"""A local endpoint compatible with the Lambda ``Invoke`` API, serving the vendor and admin handlers.
+"""A local endpoint compatible with the Lambda ``Invoke`` API, serving the vendor, admin and interceptor handlers.
 
 The MCP server calls ``lambda.invoke`` exactly as in AWS; only its
 ``AWS_ENDPOINT_URL_LAMBDA`` points here. Implements
@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 FUNCTION_NAME = "credential-vendor"
 ADMIN_FUNCTION_NAME = "account-admin"
-FUNCTION_NAMES = (FUNCTION_NAME, ADMIN_FUNCTION_NAME)
+INTERCEPTOR_FUNCTION_NAME = "gateway-interceptor"
+FUNCTION_NAMES = (FUNCTION_NAME, ADMIN_FUNCTION_NAME, INTERCEPTOR_FUNCTION_NAME)
 logger = logging.getLogger("local_stack.lambda_endpoint")
 
 
@@ -61,6 +62,10 @@ def build_app(account_id: str = "111111111111", functions: tuple[str, ...] = FUN
         from account_admin.handler import handler as admin_handler
 
         handlers[ADMIN_FUNCTION_NAME] = admin_handler
+    if INTERCEPTOR_FUNCTION_NAME in functions:
+        from gateway_interceptor.handler import handler as interceptor_handler
+
+        handlers[INTERCEPTOR_FUNCTION_NAME] = interceptor_handler
 
     async def invoke(request: Request) -> Response:
         function_name = request.path_params["name"].split(":")[-1]

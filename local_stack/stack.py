@@ -1,5 +1,6 @@
-"""The whole product on one machine, no AWS account: PostgreSQL, the AWS emulator,
-the vendor behind a Lambda-Invoke-compatible endpoint, and the MCP server.
+"""The whole product on one machine, no AWS account: PostgreSQL, the AWS emulator, the
+vendor, admin and Gateway-interceptor functions behind Lambda-Invoke-compatible endpoints,
+a local OAuth2 issuer, the MCP server, and a Gateway in front of it.
 
 Each component runs in its own process with its own environment, exactly the
 variables it would get from the CDK app, so the runtime and the vendor run their
@@ -16,12 +17,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import httpx
+from caller_assertion import CallerAssertion, sign_assertion
+from gateway_interceptor import constants as interceptor_env
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from account_admin.logic import AccountAdmin, RegisterAccount, RegisterOrganization
 from account_registry import constants as registry_env
@@ -43,6 +50,42 @@ LOG_GROUP = "/demo/app"
 CUSTOMER_ROLE_NAME = "AccountToolsReadOnly"
 VENDOR_FUNCTION = "credential-vendor"
 ADMIN_FUNCTION = "account-admin"
+INTERCEPTOR_FUNCTION = "gateway-interceptor"
+INVOKE_SCOPE = "account-tools/invoke"
+USERS_CLIENT = "local-users-client"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A caller of the local Gateway: an agent (OAuth client) or a human user, and the organizations granted.
+
+    Attributes:
+        name: The client id (agents) or username (users).
+        kind: ``agent`` or ``user``.
+        orgs: Organization names granted (to the client, or to the user's group).
+        group: The user's group (grants go to the group).
+    """
+
+    name: str
+    kind: str
+    orgs: tuple[str, ...]
+    group: str | None = None
+
+
+ORG_PLATFORM, ORG_ACME, ORG_GLOBEX = "Platform team", "Acme Corp", "Globex"
+# Two customer organizations with an agent client and a human user each, and the platform team's agent,
+# which is granted every organization (the operations view across tenants).
+PRINCIPALS = {
+    p.name: p
+    for p in (
+        Principal("acme-agent", "agent", (ORG_ACME,)),
+        Principal("alice", "user", (ORG_ACME,), group="acme-finops"),
+        Principal("globex-agent", "agent", (ORG_GLOBEX,)),
+        Principal("gary", "user", (ORG_GLOBEX,), group="globex-finops"),
+        Principal("platform-agent", "agent", (ORG_PLATFORM, ORG_ACME, ORG_GLOBEX)),
+    )
+}
+DEFAULT_PRINCIPAL = "platform-agent"
 START_TIMEOUT_S = 60
 # Bootstrap credentials: moto maps unknown keys to its default account, from which the
 # seed assumes a role into each demo account. Components get keys of IAM users in the host account.
@@ -75,14 +118,19 @@ class SeededAccount:
     alias: str
     auth_type: str
     marker: str  # text that appears only in this account's demo data
+    org: str = ""
 
 
 @dataclass
 class LocalStack:
     """Start/stop the local stack. Ports are free ports unless given.
 
+    Agents reach the tools as in AWS: through a Gateway (``mcp_url``, bearer tokens from a local
+    OAuth2 issuer) whose REQUEST interceptor signs a caller assertion, in front of the MCP runtime
+    (``runtime_url``, which serves nobody without an assertion).
+
     Args:
-        mcp_port: Port of the MCP server (the demo uses 8000).
+        mcp_port: Port of the Gateway's MCP endpoint (the demo uses 8000).
         log_dir: Where each component's output goes.
     """
 
@@ -90,6 +138,9 @@ class LocalStack:
     moto_port: int = field(default_factory=free_port)
     lambda_port: int = field(default_factory=free_port)
     admin_port: int = field(default_factory=free_port)
+    interceptor_port: int = field(default_factory=free_port)
+    oauth_port: int = field(default_factory=free_port)
+    runtime_port: int = field(default_factory=free_port)
     pg_port: int = field(default_factory=free_port)
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="local-stack-logs-")))
 
@@ -104,6 +155,12 @@ class LocalStack:
         self.db_passwords = {role: secrets.token_urlsafe(24) for role in FUNCTION_DB_ROLES}
         self.db_secret_arns: dict[str, str] = {}
         self.host_keys: dict[str, dict[str, str]] = {}  # component -> its IAM user's keys in the host account
+        self.assertion_key_arn = ""  # ECC_NIST_P256 SIGN_VERIFY: the interceptor signs, runtime and vendor verify
+        # OAuth app clients: one per agent, plus the human users' client (secrets are per start).
+        self.client_secrets = {name: secrets.token_urlsafe(24) for name, p in PRINCIPALS.items() if p.kind == "agent"}
+        self.client_secrets[USERS_CLIENT] = secrets.token_urlsafe(24)
+        self.user_passwords = {name: secrets.token_urlsafe(12) for name, p in PRINCIPALS.items() if p.kind == "user"}
+        self._tokens: dict[str, str] = {}
         self.long_lived_secrets: list[str] = []  # aksk secrets as registered (tests check they never leak)
 
     # -- addresses -------------------------------------------------------------
@@ -124,8 +181,74 @@ class LocalStack:
 
     @property
     def mcp_url(self) -> str:
-        """The MCP endpoint."""
+        """The Gateway's MCP endpoint (bearer token required)."""
         return f"http://127.0.0.1:{self.mcp_port}{runtime_env.MCP_PATH}"
+
+    @property
+    def runtime_url(self) -> str:
+        """The MCP runtime behind the Gateway (serves only calls with a valid caller assertion)."""
+        return f"http://127.0.0.1:{self.runtime_port}{runtime_env.MCP_PATH}"
+
+    @property
+    def interceptor_url(self) -> str:
+        """The Lambda-Invoke-compatible endpoint of the Gateway interceptor function."""
+        return f"http://127.0.0.1:{self.interceptor_port}"
+
+    @property
+    def issuer(self) -> str:
+        """The local OAuth2 issuer (Cognito's role): ``/oauth2/token``, ``/.well-known/jwks.json``."""
+        return f"http://127.0.0.1:{self.oauth_port}"
+
+    @property
+    def token_endpoint(self) -> str:
+        """The client-credentials token endpoint (as the user pool's hosted domain)."""
+        return f"{self.issuer}/oauth2/token"
+
+    # -- callers -------------------------------------------------------------
+    def token(self, principal: str = DEFAULT_PRINCIPAL) -> str:
+        """An access token for a seeded principal (client credentials for agents, sign-in for users)."""
+        if principal not in self._tokens:
+            who = PRINCIPALS[principal]
+            if who.kind == "agent":
+                response = httpx.post(
+                    self.token_endpoint,
+                    data={"grant_type": "client_credentials", "scope": INVOKE_SCOPE},
+                    auth=(principal, self.client_secrets[principal]),
+                )
+            else:
+                response = httpx.post(
+                    f"{self.issuer}/local/user-token",
+                    data={"username": principal, "password": self.user_passwords[principal]},
+                )
+            response.raise_for_status()
+            self._tokens[principal] = str(response.json()["access_token"])
+        return self._tokens[principal]
+
+    def mcp_client(self, principal: str = DEFAULT_PRINCIPAL, *, token: str | None = None) -> Client:
+        """A real MCP client for the Gateway, signed in as ``principal`` (or with an explicit token)."""
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {token or self.token(principal)}"})
+        return Client(streamable_http_client(self.mcp_url, http_client=http))
+
+    def assertion(self, principal: str, tool: str, target_account_id: str | None) -> str:
+        """A caller assertion for ``principal``, signed with the assertion key as the interceptor signs it.
+
+        For tests that call the runtime or the vendor directly (as a compromised runtime could).
+        """
+        who = PRINCIPALS[principal]
+        claims = CallerAssertion.issue(
+            sub=principal if who.kind == "agent" else self.user_sub(principal),
+            kind="agent" if who.kind == "agent" else "user",
+            name=principal,
+            groups=(who.group,) if who.group else (),
+            tool=tool,
+            target_account_id=target_account_id,
+        )
+        kms = self.client("kms", self.account_admin_credentials(HOST_ACCOUNT))
+        return sign_assertion(claims, kms_client=kms, key_id=self.assertion_key_arn)
+
+    def accounts_of(self, principal: str) -> list[SeededAccount]:
+        """The seeded accounts a principal is granted."""
+        return [a for a in self.accounts if a.org in PRINCIPALS[principal].orgs]
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -145,14 +268,23 @@ class LocalStack:
             endpoint = ["-m", "local_stack.lambda_endpoint", "--function"]
             self._spawn("vendor", [*endpoint, VENDOR_FUNCTION, "--port", str(self.lambda_port)], self.vendor_env())
             self._spawn("admin", [*endpoint, ADMIN_FUNCTION, "--port", str(self.admin_port)], self.admin_env())
+            interceptor = [*endpoint, INTERCEPTOR_FUNCTION, "--port", str(self.interceptor_port)]
+            self._spawn("interceptor", interceptor, self.interceptor_env())
+            self._spawn("oauth", ["-m", "local_stack.oauth", "--port", str(self.oauth_port), "--config",
+                                  str(self._oauth_config())], _base_env())  # fmt: skip
             self._wait_port(self.lambda_port, "vendor endpoint")
             self._wait_port(self.admin_port, "admin endpoint")
+            self._wait_port(self.interceptor_port, "interceptor endpoint")
+            self._wait_http(f"{self.issuer}/.well-known/jwks.json", "OAuth issuer")
             self._spawn(
                 "mcp-server",
-                ["-m", "account_tools", "--host", "127.0.0.1", "--port", str(self.mcp_port)],
+                ["-m", "account_tools", "--host", "127.0.0.1", "--port", str(self.runtime_port)],
                 self.runtime_env(),
             )
-            self._wait_http(f"http://127.0.0.1:{self.mcp_port}{runtime_env.HEALTH_PATH}", "MCP server")
+            self._wait_http(f"http://127.0.0.1:{self.runtime_port}{runtime_env.HEALTH_PATH}", "MCP server")
+            gateway = ["-m", "local_stack.gateway", "--port", str(self.mcp_port), "--runtime-url", self.runtime_url]
+            self._spawn("gateway", gateway, self.gateway_env())
+            self._wait_port(self.mcp_port, "Gateway")
         except BaseException:
             self.stop()
             raise
@@ -216,6 +348,7 @@ class LocalStack:
                 vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
                 vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
                 vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AccountToolsReadOnly*",
+                vendor_env.ENV_ASSERTION_KEY_ID: self.assertion_key_arn,
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": vendor_env.METRICS_NAMESPACE,
                 "POWERTOOLS_SERVICE_NAME": vendor_env.POWERTOOLS_SERVICE_NAME,
@@ -252,9 +385,65 @@ class LocalStack:
                 "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
                 runtime_env.ENV_VENDOR_FUNCTION_NAME: VENDOR_FUNCTION,
                 runtime_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
-                runtime_env.ENV_DEFAULT_ACCOUNT_ID: HOST_ACCOUNT,
+                runtime_env.ENV_ASSERTION_KEY_ID: self.assertion_key_arn,
             }
         )
+
+    def _client_ids(self) -> str:
+        return ",".join(self.client_secrets)
+
+    def interceptor_env(self) -> dict[str, str]:
+        """What the CDK app gives the Gateway interceptor Lambda, pointed at the local issuer and emulator."""
+        return (
+            _base_env()
+            | self.host_keys["interceptor"]
+            | {
+                "AWS_ENDPOINT_URL": self.moto_url,
+                interceptor_env.ENV_JWT_ISSUER: self.issuer,
+                interceptor_env.ENV_JWKS_URL: f"{self.issuer}/.well-known/jwks.json",
+                interceptor_env.ENV_ALLOWED_CLIENT_IDS: self._client_ids(),
+                interceptor_env.ENV_REQUIRED_SCOPE: INVOKE_SCOPE,
+                interceptor_env.ENV_ASSERTION_KEY_ID: self.assertion_key_arn,
+                interceptor_env.ENV_GATEWAY_TARGET_NAME: "account-tools",
+                "POWERTOOLS_SERVICE_NAME": interceptor_env.POWERTOOLS_SERVICE_NAME,
+            }
+        )
+
+    def gateway_env(self) -> dict[str, str]:
+        """The local Gateway: its inbound JWT authorizer and the interceptor it invokes."""
+        return (
+            _base_env()
+            | self.host_keys["gateway"]
+            | {
+                "AWS_ENDPOINT_URL_LAMBDA": self.interceptor_url,
+                "JWT_ISSUER": self.issuer,
+                "JWKS_URL": f"{self.issuer}/.well-known/jwks.json",
+                "ALLOWED_CLIENT_IDS": self._client_ids(),
+                "REQUIRED_SCOPE": INVOKE_SCOPE,
+                "INTERCEPTOR_FUNCTION": INTERCEPTOR_FUNCTION,
+            }
+        )
+
+    def _oauth_config(self) -> Path:
+        """The local issuer's clients and users (a file in the log directory, readable by this user only)."""
+        config = {
+            "clients": {
+                name: {"secret": secret, "scopes": [INVOKE_SCOPE]} for name, secret in self.client_secrets.items()
+            },
+            "users": {
+                name: {
+                    "password": self.user_passwords[name],
+                    "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"local-user:{name}")),
+                    "groups": [PRINCIPALS[name].group],
+                    "client_id": USERS_CLIENT,
+                }
+                for name in self.user_passwords
+            },
+        }
+        path = self.log_dir / "oauth-clients.json"
+        path.write_text(json.dumps(config))
+        path.chmod(0o600)
+        return path
 
     # -- seeding ---------------------------------------------------------------
     def client(self, service: str, credentials: dict[str, str] | None = None) -> Any:
@@ -301,14 +490,18 @@ class LocalStack:
         settings = self.postgres.settings
         host = self.account_admin_credentials(HOST_ACCOUNT)
         iam = self.client("iam", host)
-        for component in ("vendor", "admin", "runtime"):
+        for component in ("vendor", "admin", "runtime", "interceptor", "gateway"):
             iam.create_user(UserName=f"local-{component}")
             key = iam.create_access_key(UserName=f"local-{component}")["AccessKey"]
             self.host_keys[component] = {
                 "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
                 "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
             }
-        self.kms_key_arn = self.client("kms", host).create_key(Description="registry secrets")["KeyMetadata"]["Arn"]
+        kms = self.client("kms", host)
+        self.kms_key_arn = kms.create_key(Description="registry secrets")["KeyMetadata"]["Arn"]
+        self.assertion_key_arn = kms.create_key(
+            Description="caller assertions", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY"
+        )["KeyMetadata"]["Arn"]
         secretsmanager = self.client("secretsmanager", host)
         logins = {"master": settings} | {role: self.db_settings(role) for role in FUNCTION_DB_ROLES}
         for name, login in logins.items():
@@ -339,16 +532,37 @@ class LocalStack:
         conn = connect(self.db_settings(ADMIN_DB_ROLE))
         try:
             admin = AccountAdmin(RegistryStore(conn), kms_client=self.client("kms", host), key_arn=self.kms_key_arn)
+            orgs: dict[str, str] = {}
             for account_id, alias, org_name, auth_type in (
-                (HOST_ACCOUNT, "platform", "Platform team", "iam_role"),
-                (ROLE_ACCOUNT, "acme-prod", "Acme Corp", "iam_role"),
-                (AKSK_ACCOUNT, "globex-legacy", "Globex", "aksk"),
+                (HOST_ACCOUNT, "platform", ORG_PLATFORM, "iam_role"),
+                (ROLE_ACCOUNT, "acme-prod", ORG_ACME, "iam_role"),
+                (AKSK_ACCOUNT, "globex-legacy", ORG_GLOBEX, "aksk"),
             ):
-                self._seed_account(admin, account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type)
+                orgs[org_name] = self._seed_account(
+                    admin, account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type
+                )
+            self._seed_grants(RegistryStore(conn), orgs)
         finally:
             conn.close()
 
-    def _seed_account(self, admin: AccountAdmin, *, account_id: str, alias: str, org_name: str, auth_type: str) -> None:
+    def user_sub(self, name: str) -> str:
+        """The ``sub`` of a seeded user (stable per name)."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"local-user:{name}"))
+
+    def _seed_grants(self, store: RegistryStore, orgs: dict[str, str]) -> None:
+        """Agents are granted their organizations directly; users through their group."""
+        for principal in PRINCIPALS.values():
+            for org_name in principal.orgs:
+                kind, who = ("client", principal.name) if principal.kind == "agent" else ("group", str(principal.group))
+                store.grants.add_grant(
+                    principal_type=kind,  # type: ignore[arg-type]
+                    principal=who,
+                    org_id=uuid.UUID(orgs[org_name]),
+                    account_id=None,
+                    actor="local-stack-seed",
+                )
+
+    def _seed_account(self, admin: AccountAdmin, *, account_id: str, alias: str, org_name: str, auth_type: str) -> str:
         creds = self.account_admin_credentials(account_id)
         marker = f"{alias}-{account_id}"
         post_seed(self.moto_url, demo_seed(account_id, alias))  # CloudTrail, Lake, Cost Explorer data
@@ -399,4 +613,7 @@ class LocalStack:
                 }
             )
         admin.register_account(request)
-        self.accounts.append(SeededAccount(account_id=account_id, alias=alias, auth_type=auth_type, marker=marker))
+        self.accounts.append(
+            SeededAccount(account_id=account_id, alias=alias, auth_type=auth_type, marker=marker, org=org_name)
+        )
+        return str(org.id)

@@ -61,3 +61,44 @@ class AccountSummary(BaseModel):
     auth_type: AuthType
     region: str
     enabled: bool
+
+
+PrincipalType = Literal["client", "user", "group"]
+
+
+class Grant(BaseModel):
+    """A principal's access to an organization (all its accounts) or to one account.
+
+    Attributes:
+        principal_type: ``client`` (an agent's OAuth client id), ``user`` (a user's ``sub``) or
+            ``group`` (a user group name).
+        org_id: The organization granted, or None for an account grant.
+        account_id: The account granted, or None for an organization grant.
+        revoked_at: When the grant was revoked (UTC), or None while it is active.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    principal_type: PrincipalType
+    principal: str
+    org_id: UUID | None
+    account_id: str | None
+    created_by: str
+    created_at: datetime
+    revoked_by: str | None = None
+    revoked_at: datetime | None = None
+
+
+class AuditEntry(BaseModel):
+    """One registry change: who (``actor``), what (``action`` on an object, changed fields), when (UTC)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    details: dict[str, object]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ import pg8000.exceptions
 import pg8000.native
 
 from account_registry.constants import DB_SOCKET_TIMEOUT_S, DB_STATEMENT_TIMEOUT_MS
-from account_registry.models import AccountRecord, AccountSummary, AuthType, Organization
+from account_registry.models import (
+    AccountRecord,
+    AccountSummary,
+    AuditEntry,
+    AuthType,
+    Grant,
+    Organization,
+    PrincipalType,
+)
 
 T = TypeVar("T")
 
@@ -134,6 +143,11 @@ class RegistryStore:
     def __init__(self, conn: pg8000.native.Connection) -> None:
         self._conn = conn
 
+    @property
+    def grants(self) -> GrantStore:
+        """Grants and the audit log on the same connection."""
+        return GrantStore(self._conn)
+
     # -- reads -------------------------------------------------------------
     def get_account(self, account_id: str) -> AccountRecord | None:
         """The account row with its organization's ExternalId, or None if not registered."""
@@ -243,6 +257,156 @@ class RegistryStore:
             account_id=account_id,
         )
         return bool(self._conn.row_count)
+
+
+_GRANT_COLUMNS = "id, principal_type, principal, org_id, account_id, created_by, created_at, revoked_by, revoked_at"
+_GRANT_FIELDS = tuple(c.strip() for c in _GRANT_COLUMNS.split(","))
+
+
+def _grant(row: list[Any]) -> Grant:
+    return Grant(**dict(zip(_GRANT_FIELDS, row, strict=True)))
+
+
+def _principal_filter(principals: list[tuple[str, str]], params: dict[str, Any]) -> str:
+    """``(g.principal_type, g.principal)`` in ``principals``, as bound parameters (never interpolated)."""
+    clauses = []
+    for i, (kind, name) in enumerate(principals):
+        params[f"t{i}"] = kind
+        params[f"p{i}"] = name
+        clauses.append(f"(g.principal_type = :t{i} AND g.principal = :p{i})")
+    return " OR ".join(clauses) or "FALSE"
+
+
+class GrantStore:
+    """Grants (who may act in which accounts) and the audit log, on one registry connection.
+
+    Every change writes its audit row in the same statement (one transaction).
+    """
+
+    def __init__(self, conn: pg8000.native.Connection) -> None:
+        self._conn = conn
+
+    # -- authorization reads (the vendor) ------------------------------------------
+    def granted_accounts(self, principals: list[tuple[str, str]]) -> list[AccountSummary]:
+        """Enabled accounts any of ``principals`` is granted, directly or through their organization."""
+        params: dict[str, Any] = {}
+        where = _principal_filter(principals, params)
+        rows = self._conn.run(
+            "SELECT DISTINCT a.account_id, a.alias, a.auth_type, COALESCE(a.region, 'us-east-1'), a.enabled"  # noqa: S608 - placeholders and constant column lists only
+            " FROM aws_accounts a JOIN grants g ON g.revoked_at IS NULL"
+            " AND (g.account_id = a.account_id OR g.org_id = a.org_id)"
+            f" WHERE a.enabled AND ({where}) ORDER BY a.account_id",
+            **params,
+        )
+        return [AccountSummary(account_id=r[0], alias=r[1], auth_type=r[2], region=r[3], enabled=r[4]) for r in rows]
+
+    def is_granted(self, principals: list[tuple[str, str]], account_id: str) -> bool:
+        """Whether any of ``principals`` holds an active grant on ``account_id`` or its organization."""
+        params: dict[str, Any] = {"account_id": account_id}
+        where = _principal_filter(principals, params)
+        rows = self._conn.run(
+            "SELECT 1 FROM aws_accounts a JOIN grants g ON g.revoked_at IS NULL"  # noqa: S608 - placeholders and constant column lists only
+            " AND (g.account_id = a.account_id OR g.org_id = a.org_id)"
+            f" WHERE a.account_id = :account_id AND ({where}) LIMIT 1",
+            **params,
+        )
+        return bool(rows)
+
+    # -- administration (the admin function) ---------------------------------------
+    def add_grant(
+        self,
+        *,
+        principal_type: PrincipalType,
+        principal: str,
+        org_id: UUID | None,
+        account_id: str | None,
+        actor: str,
+    ) -> Grant:
+        """Grant an organization or an account; an identical active grant is returned as it is.
+
+        Raises:
+            pg8000.exceptions.DatabaseError: Unknown organization or account, or both/neither given.
+        """
+        existing = self.list_grants(
+            principal_type=principal_type, principal=principal, org_id=org_id, account_id=account_id
+        )
+        if existing:
+            return existing[0]
+        details = json.dumps({"principal_type": principal_type, "principal": principal,
+                              "org_id": str(org_id) if org_id else None, "account_id": account_id})  # fmt: skip
+        rows = self._conn.run(
+            f"WITH g AS (INSERT INTO grants (principal_type, principal, org_id, account_id, created_by)"  # noqa: S608 - placeholders and constant column lists only
+            " VALUES (:principal_type, :principal, CAST(:org_id AS UUID), :account_id, :actor)"
+            f" RETURNING {_GRANT_COLUMNS}),"
+            " audit AS (INSERT INTO audit_log (actor, action, object_type, object_id, details)"
+            " SELECT :actor, 'grant', 'grant', CAST(g.id AS TEXT), CAST(:details AS JSONB) FROM g)"
+            f" SELECT {_GRANT_COLUMNS} FROM g",
+            principal_type=principal_type,
+            principal=principal,
+            org_id=str(org_id) if org_id else None,
+            account_id=account_id,
+            actor=actor,
+            details=details,
+        )
+        return _grant(rows[0])
+
+    def revoke_grant(self, grant_id: UUID, *, actor: str) -> Grant | None:
+        """Revoke an active grant (the row stays, marked revoked). None when no active grant has that id."""
+        rows = self._conn.run(
+            f"WITH g AS (UPDATE grants SET revoked_at = now(), revoked_by = :actor"  # noqa: S608 - placeholders and constant column lists only
+            f" WHERE id = CAST(:id AS UUID) AND revoked_at IS NULL RETURNING {_GRANT_COLUMNS}),"
+            " audit AS (INSERT INTO audit_log (actor, action, object_type, object_id, details)"
+            " SELECT :actor, 'revoke', 'grant', CAST(g.id AS TEXT),"
+            " jsonb_build_object('principal_type', g.principal_type, 'principal', g.principal,"
+            " 'org_id', g.org_id, 'account_id', g.account_id) FROM g)"
+            f" SELECT {_GRANT_COLUMNS} FROM g",
+            id=str(grant_id),
+            actor=actor,
+        )
+        return _grant(rows[0]) if rows else None
+
+    def list_grants(
+        self,
+        *,
+        principal_type: PrincipalType | None = None,
+        principal: str | None = None,
+        org_id: UUID | None = None,
+        account_id: str | None = None,
+        include_revoked: bool = False,
+    ) -> list[Grant]:
+        """Grants matching every given filter, newest first."""
+        rows = self._conn.run(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE (revoked_at IS NULL OR :include_revoked)"  # noqa: S608
+            " AND (CAST(:principal_type AS TEXT) IS NULL OR principal_type = :principal_type)"
+            " AND (CAST(:principal AS TEXT) IS NULL OR principal = :principal)"
+            " AND (CAST(:org_id AS UUID) IS NULL OR org_id = CAST(:org_id AS UUID))"
+            " AND (CAST(:account_id AS TEXT) IS NULL OR account_id = :account_id)"
+            " ORDER BY created_at DESC",
+            include_revoked=include_revoked,
+            principal_type=principal_type,
+            principal=principal,
+            org_id=str(org_id) if org_id else None,
+            account_id=account_id,
+        )
+        return [_grant(r) for r in rows]
+
+    def list_audit(
+        self, *, object_type: str | None = None, object_id: str | None = None, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        """Audit entries matching the filters, oldest first."""
+        rows = self._conn.run(
+            "SELECT id, at, actor, action, object_type, object_id, details FROM audit_log"
+            " WHERE (CAST(:object_type AS TEXT) IS NULL OR object_type = :object_type)"
+            " AND (CAST(:object_id AS TEXT) IS NULL OR object_id = :object_id)"
+            " AND (CAST(:since AS TIMESTAMPTZ) IS NULL OR at >= CAST(:since AS TIMESTAMPTZ)) ORDER BY at, id",
+            object_type=object_type,
+            object_id=object_id,
+            since=since,
+        )
+        return [
+            AuditEntry(id=r[0], at=r[1], actor=r[2], action=r[3], object_type=r[4], object_id=r[5], details=r[6])
+            for r in rows
+        ]
 
 
 def is_auth_failure(exc: Exception) -> bool:

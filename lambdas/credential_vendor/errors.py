@@ -25,6 +25,12 @@ class InvalidRequestError(VendorError):
     error_type = "invalid_request"
 
 
+class UnauthorizedError(VendorError):
+    """No valid caller assertion, or the account is not granted to its principal (or does not exist)."""
+
+    error_type = "unauthorized"
+
+
 class AccountNotFoundError(VendorError):
     """The account is not registered, or it is disabled."""
 

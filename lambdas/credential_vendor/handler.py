@@ -1,8 +1,9 @@
 """Lambda entry point of the credential vendor.
 
 Invoked only by the AgentCore Runtime's role (resource policy). The payload is
-``{"action": "vend", "account_id", "scope", "region"?, "caller"?, "duration_seconds"?}``
-or ``{"action": "list_accounts"}``; the response is ``VendResponse``,
+``{"action": "vend", "account_id", "scope", "assertion", "region"?, "duration_seconds"?}``
+or ``{"action": "list_accounts", "assertion"}``; the ``assertion`` is the caller assertion the
+Gateway interceptor signed (never logged); the response is ``VendResponse``,
 ``ListAccountsResponse`` or ``ErrorResponse`` as JSON. Errors are returned as
 payloads (never raised), so the caller always gets an ``error_type``.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from caller_assertion import KmsPublicKey
 from pydantic import ValidationError
 
 from credential_vendor.errors import VendorError
@@ -35,12 +37,23 @@ from credential_vendor.settings import VendorSettings
 def _vendor() -> CredentialVendor:
     """Build the vendor once per execution environment (cold start)."""
     settings = VendorSettings.from_env()
+    kms = boto3.client("kms", config=STS_CONFIG)
     return CredentialVendor(
         settings=settings,
         registry=settings.connection(),
         sts_client=boto3.client("sts", config=STS_CONFIG),
-        kms_client=boto3.client("kms", config=STS_CONFIG),
+        kms_client=kms,
+        assertion_key=KmsPublicKey(kms, settings.assertion_key_id),
     )
+
+
+def _principal(vendor: CredentialVendor, assertion: str | None) -> str | None:
+    """``kind:sub`` of a verified assertion for log lines, or None (the assertion itself is never logged)."""
+    try:
+        caller = vendor.caller(assertion)
+    except VendorError:
+        return None
+    return f"{caller.kind}:{caller.sub}"
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -65,18 +78,21 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
     action = event.get("action", "vend") if isinstance(event, dict) else None
     try:
         if action == "list_accounts":
-            ListAccountsRequest.model_validate(event)
-            return ListAccountsResponse(accounts=vendor.list_accounts()).model_dump(mode="json")
+            listing = ListAccountsRequest.model_validate(event)
+            accounts = vendor.list_accounts(listing.assertion)
+            logger.info("listed", extra={"outcome": "ok", "principal": _principal(vendor, listing.assertion)})
+            return ListAccountsResponse(accounts=accounts).model_dump(mode="json")
         request = VendRequest.model_validate(event)
     except ValidationError as exc:
         metrics.add_metric(name="VendInvalidRequest", unit=MetricUnit.Count, value=1)
         logger.info("vend rejected", extra={"outcome": "invalid_request"})
         return ErrorResponse(error_type="invalid_request", message=validation_message(exc)).model_dump()
     except VendorError as exc:
-        logger.warning("list_accounts failed", extra={"outcome": exc.error_type})
+        logger.warning("list_accounts failed", extra={"outcome": exc.error_type, "reason": exc.message})
         return ErrorResponse(error_type=exc.error_type, message=exc.message).model_dump()
 
-    logger.append_keys(target_account_id=request.account_id, scope=request.scope, caller=request.caller)
+    principal = _principal(vendor, request.assertion)
+    logger.append_keys(target_account_id=request.account_id, scope=request.scope, principal=principal)
     started = time.perf_counter()
     try:
         credentials = vendor.vend(request)
@@ -88,12 +104,14 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
         metrics.add_metric(
             name="VendLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
         )
-        logger.remove_keys(["target_account_id", "scope", "caller"])
+        logger.remove_keys(["target_account_id", "scope", "principal"])
     metrics.add_metric(name="VendSuccess", unit=MetricUnit.Count, value=1)
     logger.info(
         "vended",
         extra={
             "outcome": "ok",
+            "principal": principal,
+            "scope": credentials.scope,
             "target_account_id": credentials.account_id,
             "auth_type": credentials.auth_type,
             "expiration": credentials.expiration,

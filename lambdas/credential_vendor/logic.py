@@ -1,8 +1,13 @@
 """Vend temporary, down-scoped credentials for one registered account.
 
+Every request carries the caller assertion the Gateway interceptor signed; the vendor verifies it
+and vends only for an account granted to its principal (directly or through the account's
+organization), for a scope of the tool it names. Unknown and ungranted accounts get the same
+``unauthorized`` answer.
+
 ``iam_role`` accounts: STS ``AssumeRole`` into the customer's role with the
 organization's ExternalId, a session policy built from the scope, and a
-SourceIdentity naming the caller.
+SourceIdentity and RoleSessionName naming the principal.
 
 ``aksk`` accounts: KMS ``Decrypt`` of the stored secret (encryption context from
 the row), then STS ``GetFederationToken`` with the scope's policy. The long-lived
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +27,15 @@ import boto3
 import pg8000.exceptions
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from caller_assertion import (
+    CallerAssertion,
+    InvalidAssertionError,
+    KmsPublicKey,
+    federation_name,
+    principal_refs,
+    session_name,
+    verify_assertion,
+)
 
 from account_registry.models import AccountRecord, AccountSummary
 from account_registry.secrets import decrypt_secret
@@ -32,9 +47,10 @@ from credential_vendor.errors import (
     CredentialError,
     DatabaseError,
     SessionPolicyTooLargeForStsError,
+    UnauthorizedError,
 )
 from credential_vendor.models import VendedCredentials, VendRequest
-from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, SessionPolicyTooLargeError, session_policy
+from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, SCOPES, SessionPolicyTooLargeError, session_policy
 from credential_vendor.settings import VendorSettings
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$")
@@ -85,6 +101,8 @@ class CredentialVendor:
         kms_client: KMS client for decrypting aksk secrets.
         sts_client_for_keys: Builds an STS client from an account's decrypted
             long-lived keys (GetFederationToken), in the region of ``sts_client``; injectable for tests.
+        assertion_key: The caller-assertion key's public half (verification is local).
+        clock: Seconds since the epoch (injectable for tests).
     """
 
     def __init__(
@@ -94,13 +112,17 @@ class CredentialVendor:
         registry: RegistryConnection,
         sts_client: Any,
         kms_client: Any,
+        assertion_key: KmsPublicKey,
         sts_client_for_keys: StsClientFactory = _sts_client_for_keys,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._registry = registry
         self._sts = sts_client
         self._kms = kms_client
+        self._assertion_key = assertion_key
         self._sts_for_keys = sts_client_for_keys
+        self._clock = clock
 
     # -- registry ------------------------------------------------------------
     def _with_store(self, operation: Callable[[Any], Any]) -> Any:
@@ -114,15 +136,53 @@ class CredentialVendor:
         except (ClientError, BotoCoreError) as exc:  # fetching the database secret
             raise DatabaseError("the account registry credentials could not be read") from exc
 
-    def list_accounts(self) -> list[AccountSummary]:
-        """Enabled accounts, without secrets (for the runtime's ``list_accounts`` tool)."""
-        accounts: list[AccountSummary] = self._with_store(lambda store: store.list_accounts())
+    # -- authorization -------------------------------------------------------
+    def caller(self, assertion: str | None, *, tool: str | None = None) -> CallerAssertion:
+        """The verified caller of a request.
+
+        Raises:
+            UnauthorizedError: No assertion, or one that is forged, altered, expired or for another tool.
+        """
+        try:
+            return verify_assertion(assertion, self._assertion_key.get(), tool=tool, now=self._clock())
+        except InvalidAssertionError as exc:
+            raise UnauthorizedError(str(exc)) from exc
+
+    def list_accounts(self, assertion: str | None) -> list[AccountSummary]:
+        """The enabled accounts granted to the caller, without secrets (the runtime's ``list_accounts``).
+
+        Raises:
+            UnauthorizedError: The assertion is not valid.
+            DatabaseError: The registry could not be read.
+        """
+        caller = self.caller(assertion)
+        refs = principal_refs(caller)
+        accounts: list[AccountSummary] = self._with_store(lambda store: store.grants.granted_accounts(refs))
         return accounts
+
+    def _authorize(self, request: VendRequest) -> CallerAssertion:
+        """The caller, if the assertion allows this vend: its tool uses the scope, its account is this one."""
+        scope = SCOPES[request.scope]
+        caller = self.caller(request.assertion)
+        if caller.tool not in scope.tools:
+            raise UnauthorizedError(f"the caller's tool {caller.tool} does not use scope {request.scope}")
+        if caller.target_account_id is not None and caller.target_account_id != request.account_id:
+            raise UnauthorizedError(f"the caller assertion does not name account {request.account_id}")
+        refs = principal_refs(caller)
+        if caller.target_account_id is None:
+            # The call named no account: only the caller's one granted account may be used.
+            granted = self._with_store(lambda store: store.grants.granted_accounts(refs))
+            if [a.account_id for a in granted] != [request.account_id]:
+                raise UnauthorizedError("the call named no account and the caller has not exactly one")
+        elif not self._with_store(lambda store: store.grants.is_granted(refs, request.account_id)):
+            # The same answer whether the account exists or not.
+            raise UnauthorizedError(f"account {request.account_id} is not granted to {caller.kind} {caller.name}")
+        return caller
 
     def _account(self, account_id: str) -> AccountRecord:
         record: AccountRecord | None = self._with_store(lambda store: store.get_account(account_id))
         if record is None or not record.enabled:
-            # Same answer for unknown and disabled: do not reveal which accounts exist.
+            # Granted but disabled (or removed since): the caller may know the account exists.
             raise AccountNotFoundError(f"account {account_id} is not registered or is disabled")
         return record
 
@@ -134,20 +194,22 @@ class CredentialVendor:
             Temporary credentials with ``expiration`` in ISO-8601 UTC.
 
         Raises:
-            AccountNotFoundError: Unknown or disabled account.
+            UnauthorizedError: No valid caller assertion, or the account is not granted to its principal.
+            AccountNotFoundError: A granted account that is disabled.
             DatabaseError: The registry could not be read.
             AssumeRoleError: STS refused AssumeRole.
             CredentialError: Decrypting or exchanging stored credentials failed, or the
                 credentials act in a different account than the registry says.
         """
+        caller = self._authorize(request)
         record = self._account(request.account_id)
         region = request.region or record.region or self._settings.default_region
         policy = self._session_policy(request.scope, record.account_id)
         duration = request.duration_seconds or self._settings.session_duration_s
         if record.auth_type == "iam_role":
-            creds, principal_arn = self._assume_role(record, request, policy, duration)
+            creds, principal_arn = self._assume_role(record, caller, policy, duration)
         else:
-            creds, principal_arn = self._federate(record, request, policy, duration)
+            creds, principal_arn = self._federate(record, caller, policy, duration)
         acting = _STS_PRINCIPAL_ACCOUNT.match(principal_arn or "")
         if acting is None or acting.group("account") != record.account_id:
             raise CredentialError(f"credentials for account {record.account_id} act in a different account")
@@ -173,7 +235,7 @@ class CredentialVendor:
             ) from exc
 
     def _assume_role(
-        self, record: AccountRecord, request: VendRequest, policy: str, duration: int
+        self, record: AccountRecord, caller: CallerAssertion, policy: str, duration: int
     ) -> tuple[dict[str, Any], str]:
         match = ROLE_ARN.match(record.role_arn or "")
         if match is None or match.group("account") != record.account_id:
@@ -186,11 +248,11 @@ class CredentialVendor:
         try:
             response = self._sts.assume_role(
                 RoleArn=record.role_arn,
-                RoleSessionName=_session_name(request.caller, limit=64),
+                RoleSessionName=session_name(caller),
                 ExternalId=record.external_id,
                 Policy=policy,
                 DurationSeconds=duration,
-                SourceIdentity=request.caller,
+                SourceIdentity=session_name(caller),
             )
         except ClientError as exc:
             # STS's message names the calling principal (the vendor's own role ARN): only the code is passed on.
@@ -203,7 +265,7 @@ class CredentialVendor:
         return response["Credentials"], response.get("AssumedRoleUser", {}).get("Arn", "")
 
     def _federate(
-        self, record: AccountRecord, request: VendRequest, policy: str, duration: int
+        self, record: AccountRecord, caller: CallerAssertion, policy: str, duration: int
     ) -> tuple[dict[str, Any], str]:
         if not (record.access_key_id and record.secret_access_key_encrypted and record.secret_kms_key_arn):
             raise CredentialError(f"account {record.account_id} has no stored access key")
@@ -225,18 +287,10 @@ class CredentialVendor:
         try:
             # The vendor's own regional STS endpoint, whatever the account's region (credentials are global).
             sts = self._sts_for_keys(record.access_key_id, secret, self._sts.meta.region_name)
-            response = sts.get_federation_token(
-                Name=_session_name(request.caller, limit=32), Policy=policy, DurationSeconds=duration
-            )
+            response = sts.get_federation_token(Name=federation_name(caller), Policy=policy, DurationSeconds=duration)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
             raise CredentialError(f"GetFederationToken for account {record.account_id} failed ({code})") from exc
         except BotoCoreError as exc:
             raise CredentialError(f"GetFederationToken for account {record.account_id} failed") from exc
         return response["Credentials"], response.get("FederatedUser", {}).get("Arn", "")
-
-
-def _session_name(caller: str, *, limit: int) -> str:
-    """A RoleSessionName / federated user name from the caller: [\\w+=,.@-], 2..limit chars."""
-    name = re.sub(r"[^\w+=,.@-]", "-", caller)[:limit]
-    return name if len(name) >= 2 else "agentcore"

@@ -12,12 +12,15 @@ from credential_vendor.scopes import SCOPES
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS account id")]
 Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="AWS Region code, e.g. us-east-1")]
-# SourceIdentity: 2-64 characters of [\w+=,.@-] (STS AssumeRole API reference).
-Caller = Annotated[str, Field(pattern=r"^[\w+=,.@-]{2,64}$", description="who the credentials are for")]
+# A compact JWS from the Gateway interceptor (caller_assertion); verified by the vendor, never logged.
+Assertion = Annotated[str, Field(min_length=1, max_length=4096, description="the caller assertion of this call")]
 
 
 class VendRequest(BaseModel):
-    """``{"action": "vend", "account_id", "scope", "region"?, "caller"?, "duration_seconds"?}``."""
+    """``{"action": "vend", "account_id", "scope", "assertion", "region"?, "duration_seconds"?}``.
+
+    The caller is not a field: it is the principal of the verified ``assertion``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,7 +28,7 @@ class VendRequest(BaseModel):
     account_id: AccountId
     scope: str = Field(description="a key of the server-side scope registry")
     region: Region | None = None
-    caller: Caller = "agentcore-runtime"
+    assertion: Assertion | None = None
     duration_seconds: int | None = Field(
         default=None,
         ge=MIN_SESSION_DURATION_S,
@@ -42,11 +45,12 @@ class VendRequest(BaseModel):
 
 
 class ListAccountsRequest(BaseModel):
-    """``{"action": "list_accounts"}``: enabled accounts an agent may target."""
+    """``{"action": "list_accounts", "assertion"}``: the enabled accounts granted to the caller."""
 
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["list_accounts"]
+    assertion: Assertion | None = None
 
 
 class VendedCredentials(BaseModel):

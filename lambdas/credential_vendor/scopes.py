@@ -39,12 +39,15 @@ class Scope:
         actions: IAM actions allowed on any resource.
         log_group_actions: IAM actions allowed only on allowlisted log groups
             (CloudWatch Logs resource ARNs); empty for most scopes.
+        tools: The runtime tools that vend with this scope. A caller assertion names its tool; the
+            vendor vends a scope only for the tools listed here.
     """
 
     name: str
     description: str
     actions: tuple[str, ...]
     log_group_actions: tuple[str, ...] = field(default=())
+    tools: tuple[str, ...] = field(default=())
 
     @property
     def all_actions(self) -> tuple[str, ...]:
@@ -59,17 +62,20 @@ SCOPES: dict[str, Scope] = {
             name="identity",
             description="Confirm which account and principal the vended credentials act as.",
             actions=("sts:GetCallerIdentity",),
+            tools=("get_caller_identity",),
         ),
         Scope(
             name="logs_insights",
             description="Run CloudWatch Logs Insights queries over allowlisted log groups.",
             actions=("logs:GetQueryResults", "logs:StopQuery"),
             log_group_actions=("logs:StartQuery",),
+            tools=("logs_insights_query", "logs_insights_get_results"),
         ),
         Scope(
             name="cost_explorer",
             description="Read cost and usage, forecasts and dimension values from Cost Explorer.",
             actions=("ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetDimensionValues"),
+            tools=("get_cost_and_usage", "get_cost_forecast", "get_dimension_values"),
         ),
         Scope(
             name="commitments",
@@ -80,11 +86,18 @@ SCOPES: dict[str, Scope] = {
                 "ce:GetReservationCoverage",
                 "ce:GetReservationUtilization",
             ),
+            tools=(
+                "get_savings_plans_coverage",
+                "get_savings_plans_utilization",
+                "get_reservation_coverage",
+                "get_reservation_utilization",
+            ),
         ),
         Scope(
             name="cloudtrail",
             description="Look up CloudTrail management events.",
             actions=("cloudtrail:LookupEvents",),
+            tools=("lookup_events",),
         ),
         Scope(
             name="cloudtrail_lake",
@@ -95,6 +108,7 @@ SCOPES: dict[str, Scope] = {
                 "cloudtrail:GetQueryResults",
                 "cloudtrail:ListEventDataStores",
             ),
+            tools=("list_event_data_stores", "lake_query", "get_query_results"),
         ),
     )
 }

@@ -17,9 +17,11 @@ class VendorSettings(RegistrySettings):
     Attributes:
         allowed_log_groups: Log group names the logs scope may query (session policy resources).
         session_duration_s: Default credential lifetime in seconds (900-3600).
+        assertion_key_id: ARN of the KMS key whose public half verifies caller assertions.
     """
 
     allowed_log_groups: tuple[str, ...] = ()
+    assertion_key_id: str = Field(min_length=1)
     session_duration_s: int = Field(
         default=c.DEFAULT_SESSION_DURATION_S, ge=c.MIN_SESSION_DURATION_S, le=c.MAX_SESSION_DURATION_S
     )
@@ -32,5 +34,6 @@ class VendorSettings(RegistrySettings):
         return cls(
             **cls.env_fields(env),
             allowed_log_groups=groups,
+            assertion_key_id=env[c.ENV_ASSERTION_KEY_ID],
             session_duration_s=int(env.get(c.ENV_SESSION_DURATION_S, c.DEFAULT_SESSION_DURATION_S)),
         )

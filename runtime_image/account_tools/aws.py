@@ -15,8 +15,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from account_tools.caller import current_caller
 from account_tools.credentials import CredentialCache
-from account_tools.errors import from_botocore_error, from_client_error
+from account_tools.errors import ToolFailure, from_botocore_error, from_client_error
 
 AWS_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4},
@@ -41,12 +42,17 @@ class AccountClients:
         self._session_lock = threading.Lock()
 
     def client(self, service: str, *, account_id: str, scope: str, region: str | None = None) -> Any:
-        """A client acting in ``account_id`` with the ``scope``'s session policy (blocking: may vend).
+        """A client acting in ``account_id`` for the current caller, with the ``scope``'s session policy.
+
+        Blocking: may vend. Credentials are the current caller's own (``current_caller``).
 
         Raises:
-            ToolFailure: The vendor refused.
+            ToolFailure: No verified caller (``unauthorized``), or the vendor refused.
         """
-        scoped = self._cache.get(account_id, scope, region)
+        caller = current_caller.get()
+        if caller is None:
+            raise ToolFailure("unauthorized", "no verified caller for this call")
+        scoped = self._cache.get(caller.principal, account_id, scope, region)
         creds = scoped.credentials
         with self._session_lock:
             return self._session.client(

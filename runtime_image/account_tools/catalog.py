@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 from mcp.types import Tool
 
+from account_tools.caller import CallerRefusedError, CallerVerifier
 from account_tools.server import build_runtime, build_server
 from account_tools.settings import RuntimeSettings
 
@@ -25,10 +26,16 @@ _BLOCK = re.compile(
 )
 
 
+def _no_key() -> Any:
+    raise CallerRefusedError("the catalog serves no calls")
+
+
 async def listed_tools(settings: RuntimeSettings | None = None) -> list[Tool]:
-    """What ``tools/list`` answers for a server built with ``settings`` (no AWS call, no vend)."""
-    server = build_server(build_runtime(settings or RuntimeSettings(vendor_function_name="catalog")))
-    return await server.list_tools()
+    """What ``tools/list`` answers for a server built with ``settings`` (no AWS call, no vend, no caller)."""
+    runtime = build_runtime(
+        settings or RuntimeSettings(vendor_function_name="catalog"), verifier=CallerVerifier(_no_key)
+    )
+    return await build_server(runtime).list_tools()
 
 
 def _accepts(schema: dict[str, Any]) -> str:

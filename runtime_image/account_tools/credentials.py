@@ -1,4 +1,8 @@
-"""Per-request AWS credentials: vended, cached per (account, scope, region), never global.
+"""Per-request AWS credentials: vended, cached per (principal, account, scope, region), never global.
+
+The principal is part of every key: two callers never share a session, and an entry exists only
+because the vendor authorized that principal for that account (a cache hit is an authorization
+decision made earlier, bounded by the credentials' lifetime).
 
 Each cache entry is a botocore ``RefreshableCredentials`` whose refresh calls the
 vendor again. botocore's refresh lock makes concurrent refreshes of one entry
@@ -21,12 +25,14 @@ from botocore.credentials import ReadOnlyCredentials, RefreshableCredentials
 from account_tools.settings import ADVISORY_REFRESH_S, CREDENTIAL_CACHE_MAX_ENTRIES, MANDATORY_REFRESH_S
 
 VendFn = Callable[[str, str, str | None], dict[str, Any]]
-"""(account_id, scope, region) -> refreshable-credential metadata (see ``VendorClient.vend``)."""
+"""(account_id, scope, region) -> refreshable-credential metadata (see ``VendorClient.vend``); it vends
+for the verified caller of the current call (``account_tools.caller.current_caller``)."""
 
 
 class CacheKey(NamedTuple):
-    """What a set of credentials is good for."""
+    """Whose credentials, and what they are good for."""
 
+    principal: str
     account_id: str
     scope: str
     region: str | None
@@ -108,13 +114,13 @@ class CredentialCache:
         entry.region = metadata.get("region") or key.region or "us-east-1"
         return metadata
 
-    def get(self, account_id: str, scope: str, region: str | None = None) -> ScopedCredentials:
-        """Credentials for one call; vends on a miss or near expiry (blocking).
+    def get(self, principal: str, account_id: str, scope: str, region: str | None = None) -> ScopedCredentials:
+        """Credentials of ``principal`` for one call; vends on a miss or near expiry (blocking).
 
         Raises:
-            ToolFailure: The vendor refused (e.g. ``account_not_found``); nothing is cached.
+            ToolFailure: The vendor refused (e.g. ``unauthorized``); nothing is cached.
         """
-        key = CacheKey(account_id, scope, region)
+        key = CacheKey(principal, account_id, scope, region)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:

@@ -13,7 +13,7 @@ from mcp.types import CallToolResult, TextContent
 
 # Vendor error types pass through unchanged; AWS errors are classified below.
 VENDOR_ERROR_TYPES = frozenset(
-    {"invalid_request", "account_not_found", "credential_error", "assume_role_error", "database_error"}
+    {"invalid_request", "unauthorized", "account_not_found", "credential_error", "assume_role_error", "database_error"}
 )
 
 _ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}

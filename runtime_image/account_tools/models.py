@@ -63,9 +63,8 @@ class AccountEntry(_Result):
 
 
 class AccountList(_Result):
-    """``list_accounts``."""
+    """``list_accounts``: the caller's granted accounts."""
 
-    default_account_id: str | None = None
     accounts: list[AccountEntry]
 
 

@@ -10,6 +10,7 @@ import argparse
 import difflib
 from typing import Any
 
+import boto3
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -22,6 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from account_tools.aws import AccountClients
+from account_tools.caller import (
+    ASSERTION_META_KEY,
+    CallerRefusedError,
+    CallerVerifier,
+    current_caller,
+    kms_public_key,
+)
 from account_tools.constants import HEALTH_PATH, MCP_PATH, SERVER_HOST, SERVER_PORT
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
@@ -32,9 +40,11 @@ from account_tools.observability import (
     record_vend_latency,
     request_id_var,
 )
+from account_tools.params import account_id
 from account_tools.portable import portable_schema
 from account_tools.settings import RuntimeSettings
 from account_tools.tools import (
+    GrantedAccounts,
     ToolRuntime,
     accounts,
     cloudtrail,
@@ -95,6 +105,26 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(f"{field}: {_field_message(field, errors)}" for field, errors in by_field.items())
 
 
+def _assertion(context: Context[Any, Any] | None) -> str | None:
+    """The caller assertion in the request's ``params._meta``, or None (e.g. an in-process call)."""
+    try:
+        meta = context.request_context.meta if context is not None else None
+    except ValueError:  # no request context
+        return None
+    value = meta.get(ASSERTION_META_KEY) if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _named_account(arguments: dict[str, Any]) -> tuple[str | None, bool]:
+    """The normalized account a call names, and whether it can be compared (False: the value is invalid)."""
+    if "target_account_id" not in arguments or arguments["target_account_id"] is None:
+        return None, True
+    try:
+        return account_id(arguments["target_account_id"]), True
+    except ValueError:
+        return None, False  # validation refuses the call before anything runs
+
+
 def _request_id(context: Context[Any, Any] | None) -> str | None:
     """The JSON-RPC id of the request being served, or None for in-process calls."""
     try:
@@ -129,13 +159,15 @@ class AccountToolsServer(MCPServer):
     """``MCPServer`` with portable tool schemas and structured ``invalid_parameter`` errors.
 
     ``tools/list`` advertises self-contained JSON Schema 2020-12 (no ``$ref``/``$defs``, input
-    objects closed with ``additionalProperties: false``), and a call with an argument the tool does
-    not declare is refused before anything runs: a misnamed ``accountId`` must never fall back to
+    objects closed with ``additionalProperties: false``). Before a tool runs, the call's caller
+    assertion is verified (``unauthorized`` without a valid one for this tool and account), and an
+    argument the tool does not declare is refused: a misnamed ``accountId`` must never fall back to
     another account.
     """
 
     _portable_tools: list[MCPTool] | None = None
     tool_metrics: ToolMetrics | None = None  # counts refused calls like any other tool error
+    verifier: CallerVerifier | None = None
 
     async def list_tools(self) -> list[MCPTool]:
         """Every tool with portable input and output schemas (computed once)."""
@@ -164,36 +196,76 @@ class AccountToolsServer(MCPServer):
     ) -> CallToolResult | InputRequiredResult:
         """Call a tool; unknown or invalid arguments yield ``{"error_type": "invalid_parameter", ...}`` first."""
         token = request_id_var.set(_request_id(context))
+        caller_token = None
         try:
             known = await self._argument_names(name)
-            unknown = [key for key in arguments or {} if known is not None and key not in known]
-            if known is not None and unknown:
-                if self.tool_metrics is not None:
-                    self.tool_metrics.record(name, "invalid_parameter")
-                return ToolFailure("invalid_parameter", unknown_argument_message(unknown, known)).to_result()
+            if known is None:  # an unknown tool: the SDK's own error
+                return await super().call_tool(name, arguments, context)
+            target, comparable = _named_account(arguments or {})
+            try:
+                if self.verifier is None:
+                    raise CallerRefusedError("this server verifies no callers")
+                caller = self.verifier.verify(
+                    _assertion(context), tool=name, target_account_id=target, check_target=comparable
+                )
+            except CallerRefusedError as exc:
+                return self._refuse(name, ToolFailure("unauthorized", str(exc)))
+            caller_token = current_caller.set(caller)
+            unknown = [key for key in arguments or {} if key not in known]
+            if unknown:
+                return self._refuse(name, ToolFailure("invalid_parameter", unknown_argument_message(unknown, known)))
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
                 raise
             return ToolFailure("invalid_parameter", describe_validation_error(exc.__cause__)).to_result()
         finally:
+            if caller_token is not None:
+                current_caller.reset(caller_token)
             request_id_var.reset(token)
 
+    def _refuse(self, name: str, failure: ToolFailure) -> CallToolResult:
+        if self.tool_metrics is not None:
+            self.tool_metrics.record(name, failure.error_type)
+        return failure.to_result()
 
-def build_runtime(settings: RuntimeSettings, *, vendor: VendorClient | None = None) -> ToolRuntime:
-    """Wire the vendor client, credential cache and client factory."""
-    vendor = vendor or VendorClient(
-        settings.vendor_function_name, caller=settings.caller, region=settings.vendor_region
-    )
+
+def build_runtime(
+    settings: RuntimeSettings, *, vendor: VendorClient | None = None, verifier: CallerVerifier | None = None
+) -> ToolRuntime:
+    """Wire the vendor client, caller verifier, credential cache and client factory.
+
+    Raises:
+        ValueError: No verifier given and no ``assertion_key_id`` configured.
+    """
+    vendor = vendor or VendorClient(settings.vendor_function_name, region=settings.vendor_region)
+    if verifier is None:
+        if not settings.assertion_key_id:
+            raise ValueError("assertion_key_id is required: without it no caller can be verified")
+        kms = boto3.client("kms", region_name=settings.vendor_region)
+        verifier = CallerVerifier(kms_public_key(kms, settings.assertion_key_id))
+
+    def vend(account: str, scope: str, region: str | None) -> dict[str, Any]:
+        caller = current_caller.get()  # the cache key holds this caller's principal
+        if caller is None:
+            raise ToolFailure("unauthorized", "no verified caller for this call")
+        return vendor.vend(account_id=account, scope=scope, region=region, assertion=caller.assertion)
+
     cache = CredentialCache(
-        lambda account, scope, region: vendor.vend(account_id=account, scope=scope, region=region),
+        vend,
         advisory_refresh_s=settings.advisory_refresh_s,
         mandatory_refresh_s=settings.mandatory_refresh_s,
         on_vend=lambda seconds, scope: record_vend_latency(seconds, scope=scope),
     )
     observe_cache_hit_ratio(lambda: cache.stats.hit_ratio)
     return ToolRuntime(
-        settings=settings, vendor=vendor, cache=cache, clients=AccountClients(cache), metrics=ToolMetrics()
+        settings=settings,
+        vendor=vendor,
+        cache=cache,
+        clients=AccountClients(cache),
+        metrics=ToolMetrics(),
+        verifier=verifier,
+        accounts=GrantedAccounts(vendor, ttl_s=settings.accounts_cache_s),
     )
 
 
@@ -201,6 +273,7 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
     """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
     server.tool_metrics = rt.metrics
+    server.verifier = rt.verifier
     for group in (accounts, identity, logs_insights, cost_explorer, commitments, cloudtrail, cloudtrail_lake):
         group.register(server, rt)
 

@@ -22,19 +22,18 @@ LAMBDA_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_
 class VendorClient:
     """Calls the vendor through ``lambda:InvokeFunction``.
 
+    Every request carries the verified caller's assertion (``Caller.assertion``): the vendor checks
+    it again and vends only what that principal is granted.
+
     Args:
         function_name: Name or ARN of the vendor function.
-        caller: SourceIdentity the vendor stamps on sessions.
         region: The vendor's region.
         lambda_client: Injectable for tests; by default built from the runtime's
             own credentials (AgentCore Runtime execution role).
     """
 
-    def __init__(
-        self, function_name: str, *, caller: str, region: str = "us-east-1", lambda_client: Any | None = None
-    ) -> None:
+    def __init__(self, function_name: str, *, region: str = "us-east-1", lambda_client: Any | None = None) -> None:
         self._function_name = function_name
-        self._caller = caller
         self._lambda = lambda_client or boto3.client("lambda", region_name=region, config=LAMBDA_CONFIG)
 
     def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -66,16 +65,16 @@ class VendorClient:
             raise ToolFailure(str(error_type), str(body.get("message", "credential vending failed")))
         return body
 
-    def vend(self, *, account_id: str, scope: str, region: str | None) -> dict[str, Any]:
-        """Vend credentials, as botocore refreshable-credential metadata.
+    def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str) -> dict[str, Any]:
+        """Vend credentials for the caller of ``assertion``, as botocore refreshable-credential metadata.
 
         Returns:
             ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region"}``.
 
         Raises:
-            ToolFailure: With the vendor's ``error_type`` (e.g. ``account_not_found``).
+            ToolFailure: With the vendor's ``error_type`` (e.g. ``unauthorized``).
         """
-        payload: dict[str, Any] = {"action": "vend", "account_id": account_id, "scope": scope, "caller": self._caller}
+        payload: dict[str, Any] = {"action": "vend", "account_id": account_id, "scope": scope, "assertion": assertion}
         if region:
             payload["region"] = region
         creds = self._invoke(payload)["credentials"]
@@ -87,7 +86,11 @@ class VendorClient:
             "region": creds["region"],
         }
 
-    def list_accounts(self) -> list[dict[str, Any]]:
-        """Enabled registered accounts: ``[{"account_id", "alias", "auth_type", "region", "enabled"}]``."""
-        accounts: list[dict[str, Any]] = self._invoke({"action": "list_accounts"})["accounts"]
+    def list_accounts(self, *, assertion: str) -> list[dict[str, Any]]:
+        """The enabled accounts granted to the caller.
+
+        Returns:
+            ``[{"account_id", "alias", "auth_type", "region", "enabled"}]``.
+        """
+        accounts: list[dict[str, Any]] = self._invoke({"action": "list_accounts", "assertion": assertion})["accounts"]
         return accounts

@@ -113,6 +113,7 @@ def test_code_artifact_entry_point_serves_ping_and_mcp(host_bundle: Path, tmp_pa
         "AWS_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "VENDOR_FUNCTION_NAME": "credential-vendor",
+        "ASSERTION_KEY_ID": "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000001",
     }
     # When it starts as the Runtime starts it: `python main.py` in the bundle directory; -S -s -E keep
     # this virtualenv's site-packages and PYTHONPATH out, so only the standard library and the bundle count

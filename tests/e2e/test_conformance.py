@@ -26,7 +26,6 @@ import httpx
 import pytest
 import regress
 from jsonschema import Draft202012Validator
-from mcp import Client
 
 from account_tools.portable import MAX_DESCRIPTION_CHARS, walk
 from local_stack.stack import REPO_ROOT, LocalStack
@@ -50,7 +49,11 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def listed(local_stack: LocalStack) -> dict[str, Any]:
     """The raw ``tools/list`` result, exactly as a client receives it over streamable HTTP."""
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {local_stack.token()}",
+    }
     for method, params in (("initialize", _INIT), ("tools/list", {})):
         response = httpx.post(
             local_stack.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, headers=headers
@@ -167,7 +170,7 @@ def test_gateway_tool_names_and_tools_list_size(listed: dict[str, Any]) -> None:
 
 @pytest.mark.anyio
 async def test_the_python_sdk_client_sees_the_same_tools(local_stack: LocalStack, listed: dict[str, Any]) -> None:
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         tools = (await client.list_tools()).tools
     assert [t.name for t in tools] == [t["name"] for t in listed["result"]["tools"]]
     for tool in tools:

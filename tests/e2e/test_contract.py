@@ -156,7 +156,7 @@ async def _query_ids(client: Client) -> dict[str, str]:
 
 @pytest.mark.anyio
 async def test_every_tool_accepts_native_and_stringified_arguments(local_stack: LocalStack) -> None:
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         pairs = _payloads(await _query_ids(client))
 
@@ -196,7 +196,7 @@ async def test_every_tool_accepts_native_and_stringified_arguments(local_stack: 
 
 @pytest.mark.anyio
 async def test_every_tool_takes_a_numeric_account_id_and_refuses_other_digits(local_stack: LocalStack) -> None:
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         pairs = _payloads(await _query_ids(client))
         for name, (native, _) in pairs.items():
@@ -222,7 +222,7 @@ async def test_every_tool_takes_a_numeric_account_id_and_refuses_other_digits(lo
 
 @pytest.mark.anyio
 async def test_every_tool_refuses_an_unknown_argument(local_stack: LocalStack) -> None:
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         pairs = _payloads({"logs": "0" * 36, "lake": "0" * 36})
         for name, (native, _) in pairs.items():
@@ -242,7 +242,7 @@ async def test_every_tool_refuses_an_unknown_argument(local_stack: LocalStack) -
 
 @pytest.mark.anyio
 async def test_a_bad_value_names_the_field_and_the_expected_form(local_stack: LocalStack) -> None:
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         result = await client.call_tool("lookup_events", {"max_results": "lots", "target_account_id": ACCOUNT})
         cost = await client.call_tool("get_cost_and_usage", {"group_by": "SERVICE", "target_account_id": ACCOUNT})
     assert result.is_error

@@ -46,6 +46,7 @@ def test_the_image_cmd_starts_the_server_under_opentelemetry(tmp_path: Path):
         "OTEL_LOGS_EXPORTER": "none",
         "AWS_REGION": "us-east-1",
         "VENDOR_FUNCTION_NAME": "credential-vendor",
+        "ASSERTION_KEY_ID": "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000001",
     }
     binary = Path(sys.executable).parent / cmd[0]
     args = [str(binary), sys.executable, *cmd[2:], "--host", "127.0.0.1", "--port", str(port)]

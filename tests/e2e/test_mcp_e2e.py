@@ -9,7 +9,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from mcp import Client
 
 from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, LocalStack
 
@@ -28,7 +27,7 @@ def body(result: Any) -> dict[str, Any]:
 
 
 def health(stack: LocalStack) -> dict[str, Any]:
-    response = httpx.get(stack.mcp_url.replace("/mcp", "/ping"), timeout=5)
+    response = httpx.get(stack.runtime_url.replace("/mcp", "/ping"), timeout=5)
     response.raise_for_status()
     data: dict[str, Any] = response.json()
     return data
@@ -39,7 +38,7 @@ def marker(stack: LocalStack, account_id: str) -> str:
 
 
 async def test_each_account_gets_its_own_data(local_stack: LocalStack):
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         for account_id, other in ((ROLE_ACCOUNT, AKSK_ACCOUNT), (AKSK_ACCOUNT, ROLE_ACCOUNT)):
             identity = await client.call_tool("get_caller_identity", {"target_account_id": account_id})
             assert not identity.is_error
@@ -54,25 +53,31 @@ async def test_each_account_gets_its_own_data(local_stack: LocalStack):
             assert marker(local_stack, other) not in text
 
 
-async def test_omitted_target_uses_the_default_account(local_stack: LocalStack):
-    async with Client(local_stack.mcp_url) as client:
+async def test_omitted_target_uses_the_callers_only_account(local_stack: LocalStack):
+    # A caller with one account may omit it; a caller with several is asked for it (no global default)
+    async with local_stack.mcp_client("acme-agent") as client:
         identity = body(await client.call_tool("get_caller_identity", {}))
-    assert identity["account_id"] == HOST_ACCOUNT
+    async with local_stack.mcp_client("platform-agent") as client:
+        ambiguous = await client.call_tool("get_caller_identity", {})
+    assert identity["account_id"] == ROLE_ACCOUNT
+    assert ambiguous.is_error
+    assert body(ambiguous)["error_type"] == "invalid_parameter"
+    assert body(ambiguous)["message"].startswith("target_account_id is required: you may target 3 accounts")
 
 
-async def test_unknown_account_is_an_account_not_found_error(local_stack: LocalStack):
-    async with Client(local_stack.mcp_url) as client:
+async def test_unknown_account_is_unauthorized_like_any_ungranted_one(local_stack: LocalStack):
+    async with local_stack.mcp_client() as client:
         result = await client.call_tool("get_caller_identity", {"target_account_id": "444444444444"})
     assert result.is_error
     assert body(result) == {
-        "error_type": "account_not_found",
-        "message": "account 444444444444 is not registered or is disabled",
+        "error_type": "unauthorized",
+        "message": "account 444444444444 is not granted to agent platform-agent",
     }
 
 
 async def test_malformed_account_id_is_rejected_before_any_vend(local_stack: LocalStack):
     before = health(local_stack)["credential_cache"]
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         for tool, args in (
             ("get_caller_identity", {"target_account_id": "12ab"}),
             ("logs_insights_query", {"query_string": QUERY, "target_account_id": "12ab"}),
@@ -88,7 +93,7 @@ async def test_malformed_account_id_is_rejected_before_any_vend(local_stack: Loc
 
 async def test_allowlist_refusals_happen_before_any_vend(local_stack: LocalStack):
     before = health(local_stack)["credential_cache"]["vends"]
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         refused = await client.call_tool(
             "logs_insights_query",
             {"query_string": "SOURCE '/aws/lambda/x' | fields @message", "target_account_id": "555444333222"},
@@ -107,7 +112,7 @@ async def test_concurrent_requests_never_see_each_others_account(local_stack: Lo
     seen: list[tuple[str, str]] = []
 
     async def call(account_id: str) -> None:
-        async with Client(local_stack.mcp_url) as client:
+        async with local_stack.mcp_client() as client:
             result = body(await client.call_tool("get_caller_identity", {"target_account_id": account_id}))
             seen.append((account_id, result["account_id"]))
 
@@ -128,7 +133,7 @@ async def test_no_secret_reaches_any_log_or_result(local_stack: LocalStack):
     finally:
         conn.close()
     assert record is not None
-    async with Client(local_stack.mcp_url) as client:
+    async with local_stack.mcp_client() as client:
         results = [
             await client.call_tool("get_caller_identity", {"target_account_id": a})
             for a in (ROLE_ACCOUNT, AKSK_ACCOUNT)
@@ -136,11 +141,18 @@ async def test_no_secret_reaches_any_log_or_result(local_stack: LocalStack):
     secrets = [record.secret_access_key_encrypted, record.external_id, local_stack.postgres.password]
     secrets += local_stack.long_lived_secrets
     secrets += [k["AWS_SECRET_ACCESS_KEY"] for k in local_stack.host_keys.values()]
+    secrets += [local_stack.token(), *local_stack.client_secrets.values(), *local_stack.user_passwords.values()]
     # Then neither results nor any component's log carry them, nor any session token
     logs = "".join(p.read_text(errors="replace") for p in local_stack.log_dir.glob("*.log"))
     output = json.dumps([body(r) for r in results])
     calls = [json.loads(line) for line in logs.splitlines() if line.startswith("{") and '"tool call"' in line]
-    assert any(c["outcome"] == "ok" and c["request_id"] and c["target_account_id"] == AKSK_ACCOUNT for c in calls)
+    assert any(
+        c["outcome"] == "ok"
+        and c["request_id"]
+        and c.get("target_account_id") == AKSK_ACCOUNT
+        and c.get("principal") == "agent:platform-agent"
+        for c in calls
+    )
     for secret in secrets:
         assert secret
         assert secret not in logs
@@ -148,3 +160,4 @@ async def test_no_secret_reaches_any_log_or_result(local_stack: LocalStack):
     for forbidden in ("SessionToken", "session_token", "SecretAccessKey", 'secret_access_key":'):
         assert forbidden not in logs
     assert "Traceback" not in output
+    assert "eyJ" not in logs  # no JWT at all: neither a bearer token nor a caller assertion

@@ -39,7 +39,8 @@ FORWARDED_HEADERS = ("content-type", "accept", "mcp-protocol-version")
 class FakeGateway:
     """What the Gateway does that the smoke test relies on, in front of the local runtime."""
 
-    runtime_url: str
+    runtime_url: str  # where requests go on: the local Gateway (which checks tokens and signs assertions)
+    upstream_token: str
     hidden_tools: set[str] = field(default_factory=set)
 
     async def token(self, request: Request) -> Response:
@@ -60,6 +61,7 @@ class FakeGateway:
         if message.get("method") == "tools/call":
             message["params"]["name"] = message["params"]["name"].split(GATEWAY_NAME_SEPARATOR, 1)[-1]
         headers = {k: v for k, v in request.headers.items() if k in FORWARDED_HEADERS}
+        headers["authorization"] = f"Bearer {self.upstream_token}"
         async with httpx.AsyncClient(timeout=30) as http:
             answer = await http.post(self.runtime_url, json=message, headers=headers)
         if answer.status_code == 202 or not answer.content:
@@ -76,7 +78,7 @@ class FakeGateway:
 
 @pytest.fixture
 def gateway(local_stack: LocalStack) -> Iterator[tuple[FakeGateway, str]]:
-    fake = FakeGateway(runtime_url=local_stack.mcp_url)
+    fake = FakeGateway(runtime_url=local_stack.mcp_url, upstream_token=local_stack.token("acme-agent"))
     app = Starlette(
         routes=[
             Route("/oauth2/token", fake.token, methods=["POST"]),
@@ -119,8 +121,22 @@ def client_credentials(base: str) -> list[str]:
 
 
 def test_smoke_passes_against_the_local_stack(local_stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
-    # When the smoke command runs against the local MCP endpoint (no token today)
-    status, out = smoke(capsys, "--gateway-url", local_stack.mcp_url, "--runtime-url", local_stack.mcp_url)
+    # When the smoke command runs against the local Gateway, with an agent's client credentials
+    status, out = smoke(
+        capsys,
+        "--gateway-url",
+        local_stack.mcp_url,
+        "--token-endpoint",
+        local_stack.token_endpoint,
+        "--client-id",
+        "acme-agent",
+        "--client-secret",
+        local_stack.client_secrets["acme-agent"],
+        "--scope",
+        SCOPE,
+        "--runtime-url",
+        local_stack.runtime_url,
+    )
 
     # Then every step passes, the account coming from list_accounts
     assert status == 0, out
@@ -134,7 +150,7 @@ def test_smoke_passes_through_a_gateway_with_client_credentials(
 ) -> None:
     _, base = gateway
     status, out = smoke(
-        capsys, *client_credentials(base), "--runtime-url", local_stack.mcp_url, "--account-id", ROLE_ACCOUNT
+        capsys, *client_credentials(base), "--runtime-url", local_stack.runtime_url, "--account-id", ROLE_ACCOUNT
     )
     assert status == 0, out
     assert "[PASS] token: client-credentials token" in out
@@ -150,7 +166,7 @@ def test_smoke_fails_when_the_gateway_misses_a_tool(
     fake.hidden_tools = {"lookup_events"}
 
     # When the smoke command runs
-    status, out = smoke(capsys, *client_credentials(base), "--runtime-url", local_stack.mcp_url)
+    status, out = smoke(capsys, *client_credentials(base), "--runtime-url", local_stack.runtime_url)
 
     # Then the tool count fails, names the tool, and says how to synchronize the target
     assert status == 1

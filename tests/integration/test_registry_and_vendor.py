@@ -13,7 +13,15 @@ import pytest
 from account_admin.logic import AccountAdmin, AdminError, RegisterAccount, RegisterOrganization
 from account_registry.migrate import apply_migrations, current_version, load_migrations
 from account_registry.store import RegistryStore, connect
-from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, VENDOR_FUNCTION, LocalStack
+from credential_vendor.scopes import SCOPES
+from local_stack.stack import (
+    AKSK_ACCOUNT,
+    DEFAULT_PRINCIPAL,
+    HOST_ACCOUNT,
+    ROLE_ACCOUNT,
+    VENDOR_FUNCTION,
+    LocalStack,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,13 +41,30 @@ def admin(local_stack: LocalStack, conn) -> AccountAdmin:
     )
 
 
-def invoke(local_stack: LocalStack, payload: dict[str, Any]) -> dict[str, Any]:
-    """Call the vendor the way the runtime does: lambda.invoke with the runtime's own keys."""
+def invoke(
+    local_stack: LocalStack, payload: dict[str, Any], principal: str | None = DEFAULT_PRINCIPAL
+) -> dict[str, Any]:
+    """Call the vendor the way the runtime does: lambda.invoke with the runtime's own keys and the caller's assertion.
+
+    ``principal=None`` sends no assertion (a direct invoke that did not come through the Gateway).
+    """
+    if principal is not None and "assertion" not in payload:
+        tool = SCOPES[payload["scope"]].tools[0] if "scope" in payload else "list_accounts"
+        account = payload.get("account_id")
+        named = account if isinstance(account, str) and account.isdigit() and len(account) == 12 else None
+        payload = payload | {"assertion": local_stack.assertion(principal, tool, named)}
     client = local_stack.lambda_client()
     response = client.invoke(FunctionName=VENDOR_FUNCTION, Payload=json.dumps(payload).encode())
     assert "FunctionError" not in response
     body: dict[str, Any] = json.loads(response["Payload"].read())
     return body
+
+
+def grant(conn: Any, org_id: Any, principal: str = DEFAULT_PRINCIPAL) -> None:
+    """Grant an organization to an agent client (as an operator would)."""
+    RegistryStore(conn).grants.add_grant(
+        principal_type="client", principal=principal, org_id=org_id, account_id=None, actor="it-test"
+    )
 
 
 def identity_with(local_stack: LocalStack, creds: dict[str, str]) -> dict[str, Any]:
@@ -105,7 +130,7 @@ def test_organization_external_ids_are_random_and_long(admin):
 
 @pytest.mark.parametrize(("account_id", "auth_type"), [(ROLE_ACCOUNT, "iam_role"), (AKSK_ACCOUNT, "aksk")])
 def test_vend_returns_temporary_credentials_acting_in_the_target_account(local_stack, account_id, auth_type):
-    body = invoke(local_stack, {"action": "vend", "account_id": account_id, "scope": "identity", "caller": "it-test"})
+    body = invoke(local_stack, {"action": "vend", "account_id": account_id, "scope": "identity"})
     assert body["ok"] is True
     creds = body["credentials"]
     assert (creds["account_id"], creds["auth_type"], creds["scope"]) == (account_id, auth_type, "identity")
@@ -113,15 +138,21 @@ def test_vend_returns_temporary_credentials_acting_in_the_target_account(local_s
     assert creds["access_key_id"].startswith("ASIA")  # temporary, never the long-lived AKIA key
     identity = identity_with(local_stack, creds)
     assert identity["Account"] == account_id
-    assert "it-test" in identity["Arn"]
+    assert "agent-platform-agent" in identity["Arn"]  # the session names the principal
 
 
-def test_unknown_account_is_account_not_found(local_stack):
-    body = invoke(local_stack, {"account_id": "444444444444", "scope": "identity"})
-    assert body == {
+def test_unknown_account_is_unauthorized_like_an_ungranted_one(local_stack):
+    unknown = invoke(local_stack, {"account_id": "444444444444", "scope": "identity"})
+    ungranted = invoke(local_stack, {"account_id": AKSK_ACCOUNT, "scope": "identity"}, principal="acme-agent")
+    assert unknown == {
         "ok": False,
-        "error_type": "account_not_found",
-        "message": "account 444444444444 is not registered or is disabled",
+        "error_type": "unauthorized",
+        "message": "account 444444444444 is not granted to agent platform-agent",
+    }
+    assert ungranted == {
+        "ok": False,
+        "error_type": "unauthorized",
+        "message": "account 333333333333 is not granted to agent acme-agent",
     }
 
 
@@ -132,7 +163,7 @@ def test_invalid_request_is_refused(local_stack):
     assert "account_id" in body["message"]
 
 
-def test_disabled_account_is_account_not_found_until_enabled_again(local_stack, admin):
+def test_disabled_account_is_account_not_found_until_enabled_again(local_stack, admin, conn):
     org = admin.register_organization(RegisterOrganization(name="Disable Co"))
     admin.register_account(
         RegisterAccount(
@@ -142,6 +173,7 @@ def test_disabled_account_is_account_not_found_until_enabled_again(local_stack, 
             role_arn="arn:aws:iam::555555555555:role/AccountToolsReadOnly",
         )
     )
+    grant(conn, org.id)
     assert invoke(local_stack, {"account_id": "555555555555", "scope": "identity"})["ok"] is True
     admin.set_enabled("555555555555", enabled=False)
     assert invoke(local_stack, {"account_id": "555555555555", "scope": "identity"})["error_type"] == "account_not_found"
@@ -167,6 +199,7 @@ def test_ciphertext_copied_to_another_row_does_not_decrypt(local_stack, admin, c
             }
         )
     )
+    grant(conn, org.id)
     assert invoke(local_stack, {"account_id": "666666666666", "scope": "identity"})["ok"] is True
     # When someone copies 333's ciphertext into 666's row
     conn.run(

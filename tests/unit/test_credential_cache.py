@@ -1,4 +1,4 @@
-"""The per-(account, scope, region) credential cache: hits, refresh margins, collapsed misses, failures."""
+"""The per-(principal, account, scope, region) credential cache: hits, refresh margins, collapsed misses, failures."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
 
 pytestmark = pytest.mark.unit
+
+ALICE = "user:alice-sub"
+BOB = "user:bob-sub"
 
 
 class CountingVendor:
@@ -39,24 +42,23 @@ class CountingVendor:
         }
 
 
-def test_cached_per_account_scope_and_region():
+def test_cached_per_principal_account_scope_and_region():
     vendor = CountingVendor()
     cache = CredentialCache(vendor)
-    a1 = cache.get("222222222222", "identity")
-    a2 = cache.get("222222222222", "identity")
-    b = cache.get("222222222222", "logs_insights")
-    c = cache.get("333333333333", "identity")
-    d = cache.get("222222222222", "identity", "us-west-2")
+    a1 = cache.get(ALICE, "222222222222", "identity")
+    a2 = cache.get(ALICE, "222222222222", "identity")
+    b = cache.get(ALICE, "222222222222", "logs_insights")
+    c = cache.get(ALICE, "333333333333", "identity")
+    d = cache.get(ALICE, "222222222222", "identity", "us-west-2")
+    e = cache.get(BOB, "222222222222", "identity")  # another principal never shares a session
     assert a1.credentials.access_key == a2.credentials.access_key
-    assert (
-        len({a1.credentials.access_key, b.credentials.access_key, c.credentials.access_key, d.credentials.access_key})
-        == 4
-    )
-    assert len(vendor.calls) == 4
+    keys = [x.credentials.access_key for x in (a1, b, c, d, e)]
+    assert len(set(keys)) == 5
+    assert len(vendor.calls) == 5
     assert a1.region == "eu-west-1"
     assert d.region == "us-west-2"
     assert cache.stats.hits == 1
-    assert cache.stats.misses == 4
+    assert cache.stats.misses == 5
 
 
 def test_concurrent_misses_collapse_into_one_vend():
@@ -64,7 +66,9 @@ def test_concurrent_misses_collapse_into_one_vend():
     cache = CredentialCache(vendor)
     keys: list[str] = []
     threads = [
-        threading.Thread(target=lambda: keys.append(cache.get("222222222222", "identity").credentials.access_key))
+        threading.Thread(
+            target=lambda: keys.append(cache.get(ALICE, "222222222222", "identity").credentials.access_key)
+        )
         for _ in range(20)
     ]
     for t in threads:
@@ -81,17 +85,17 @@ def test_short_lived_credentials_are_not_revended_on_every_read():
     vendor = CountingVendor(lifetime_s=900)
     cache = CredentialCache(vendor, advisory_refresh_s=300, mandatory_refresh_s=120)
     for _ in range(5):
-        cache.get("222222222222", "identity")
+        cache.get(ALICE, "222222222222", "identity")
     assert len(vendor.calls) == 1
 
 
 def test_credentials_inside_the_mandatory_margin_are_refreshed_before_use():
     vendor = CountingVendor(lifetime_s=100)  # every vend is already inside the 120 s mandatory margin
     cache = CredentialCache(vendor, advisory_refresh_s=300, mandatory_refresh_s=120)
-    first = cache.get("222222222222", "identity")
+    first = cache.get(ALICE, "222222222222", "identity")
     assert len(vendor.calls) == 2  # the initial vend, then a blocking refresh before handing them out
     assert first.credentials.access_key == "ASIA2222222222222"
-    second = cache.get("222222222222", "identity")
+    second = cache.get(ALICE, "222222222222", "identity")
     assert len(vendor.calls) == 3
     assert second.credentials.access_key == "ASIA2222222222223"
 
@@ -106,7 +110,7 @@ def test_vendor_failures_are_not_cached():
     cache = CredentialCache(failing)
     for _ in range(2):
         with pytest.raises(ToolFailure) as info:
-            cache.get("444444444444", "identity")
+            cache.get(ALICE, "444444444444", "identity")
         assert info.value.error_type == "account_not_found"
     assert calls == ["444444444444", "444444444444"]
     assert len(cache) == 0
@@ -115,12 +119,12 @@ def test_vendor_failures_are_not_cached():
 def test_cache_is_bounded_least_recently_used_first():
     vendor = CountingVendor()
     cache = CredentialCache(vendor, max_entries=2)
-    cache.get("111111111111", "identity")
-    cache.get("222222222222", "identity")
-    cache.get("111111111111", "identity")  # 111 is now most recent
-    cache.get("333333333333", "identity")  # evicts 222
+    cache.get(ALICE, "111111111111", "identity")
+    cache.get(ALICE, "222222222222", "identity")
+    cache.get(ALICE, "111111111111", "identity")  # 111 is now most recent
+    cache.get(ALICE, "333333333333", "identity")  # evicts 222
     assert len(cache) == 2
-    cache.get("111111111111", "identity")
+    cache.get(ALICE, "111111111111", "identity")
     assert len(vendor.calls) == 3
-    cache.get("222222222222", "identity")
+    cache.get(ALICE, "222222222222", "identity")
     assert len(vendor.calls) == 4

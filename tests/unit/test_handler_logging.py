@@ -85,6 +85,13 @@ import credential_vendor.handler as h
 from credential_vendor.models import VendedCredentials
 
 class Vendor:
+    def caller(self, assertion):
+        from caller_assertion import CallerAssertion
+        return CallerAssertion.issue(
+            sub="client-1", kind="agent", name="client-1", groups=(), tool="get_caller_identity",
+            target_account_id="333333333333",
+        )
+
     def vend(self, request):
         return VendedCredentials(
             access_key_id="ASIATEMPORARY0000001", secret_access_key=os.environ["TEST_TEMP_SECRET"],

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 
-import anyio
 import pytest
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
@@ -15,6 +14,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from account_tools.observability import LambdaPowertoolsFormatter, ToolMetrics, record_vend_latency
 from account_tools.server import build_runtime, build_server
 from account_tools.settings import RuntimeSettings
+from tests.callers import Callers, call_tool
 
 pytestmark = pytest.mark.unit
 
@@ -58,11 +58,15 @@ def test_a_refused_call_logs_one_json_line_with_tool_target_and_outcome():
     log = logging.getLogger("account_tools")
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    rt = build_runtime(RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",)))
+    callers = Callers()
+    rt = build_runtime(
+        RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",)), verifier=callers.verifier()
+    )
     server = build_server(rt)
     try:
-        result = anyio.run(
-            server.call_tool,
+        result = call_tool(
+            server,
+            callers,
             "logs_insights_query",
             {"query_string": "SOURCE '/x' | fields @message", "target_account_id": "222222222222"},
         )
@@ -74,6 +78,7 @@ def test_a_refused_call_logs_one_json_line_with_tool_target_and_outcome():
     assert call["tool"] == "logs_insights_query"
     assert call["target_account_id"] == "222222222222"
     assert call["outcome"] == "invalid_parameter"
+    assert call["principal"] == "agent:agent-client-a"  # who called, never their token
     assert "SOURCE" not in buffer.getvalue()  # argument values are not logged
     assert "gauge" not in call
     assert rt.metrics.calls["logs_insights_query"] == 1

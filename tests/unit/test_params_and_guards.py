@@ -179,13 +179,14 @@ def test_union_covers_every_scope():
     ],
 )
 def test_invalid_arguments_get_one_plain_message_per_field(tool, arguments, message):
-    import anyio
-
     from account_tools.server import build_runtime, build_server
     from account_tools.settings import RuntimeSettings
+    from tests.callers import Callers, call_tool
 
-    server = build_server(build_runtime(RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",))))
-    result = anyio.run(server.call_tool, tool, arguments)
+    callers = Callers()
+    settings = RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",))
+    server = build_server(build_runtime(settings, verifier=callers.verifier()))
+    result = call_tool(server, callers, tool, arguments)
     assert result.is_error
     assert result.structured_content["error_type"] == "invalid_parameter"
     assert result.structured_content["message"].startswith(message)

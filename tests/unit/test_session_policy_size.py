@@ -10,13 +10,12 @@ from uuid import uuid4
 import boto3
 import pytest
 from botocore.stub import Stubber
+from caller_assertion import KmsPublicKey
 
 from account_registry.models import AccountRecord
-from account_registry.store import RegistryConnection
 from credential_vendor.errors import CredentialError, SessionPolicyTooLargeForStsError
 from credential_vendor.handler import handle
 from credential_vendor.logic import CredentialVendor
-from credential_vendor.models import VendRequest
 from credential_vendor.scopes import (
     MAX_SESSION_POLICY_CHARS,
     SCOPES,
@@ -25,6 +24,8 @@ from credential_vendor.scopes import (
     session_policy,
 )
 from credential_vendor.settings import VendorSettings
+from tests.callers import KEY_ID
+from tests.unit.test_vendor import CALLERS, FakeRegistry, FakeStore, event, req
 
 pytestmark = pytest.mark.unit
 
@@ -63,21 +64,6 @@ def test_the_largest_allowlist_that_fits_is_accepted_and_one_more_group_is_not()
         assert len(session_policy(scope, account_id=ACCOUNT, log_groups=fitting)) <= MAX_SESSION_POLICY_CHARS
 
 
-class _OneAccount(RegistryConnection):
-    def __init__(self, record: AccountRecord) -> None:
-        super().__init__(lambda refresh: pytest.fail("no database in unit tests"))
-        self._record = record
-
-    def store(self):  # type: ignore[override]
-        record = self._record
-
-        class _Store:
-            def get_account(self, account_id: str) -> AccountRecord | None:
-                return record if account_id == record.account_id else None
-
-        return _Store()
-
-
 def _record() -> AccountRecord:
     now = datetime.now(UTC)
     return AccountRecord(
@@ -104,16 +90,23 @@ def test_vend_with_an_oversized_policy_is_a_typed_error_naming_account_and_scope
         registry_secret_arn="arn:aws:secretsmanager:us-east-1:111111111111:secret:registry",
         allowed_log_groups=MANY_GROUPS,
         customer_role_name_pattern="AccountToolsReadOnly*",
+        assertion_key_id=KEY_ID,
     )
     sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
     kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
-    vendor = CredentialVendor(settings=settings, registry=_OneAccount(_record()), sts_client=sts, kms_client=kms)
+    vendor = CredentialVendor(
+        settings=settings,
+        registry=FakeRegistry(FakeStore([_record()])),
+        sts_client=sts,
+        kms_client=kms,
+        assertion_key=KmsPublicKey(CALLERS.kms, KEY_ID),
+    )
 
     # When a logs_insights vend is requested (no STS response queued: any STS call would fail the test)
     with Stubber(sts):
         with pytest.raises(SessionPolicyTooLargeForStsError) as info:
-            vendor.vend(VendRequest(account_id=ACCOUNT, scope="logs_insights"))
-        response = handle({"action": "vend", "account_id": ACCOUNT, "scope": "logs_insights"}, vendor)
+            vendor.vend(req(ACCOUNT, "logs_insights"))
+        response = handle(event(ACCOUNT, "logs_insights"), vendor)
 
     # Then the error is a credential error that names the scope and the account, and the handler returns it
     assert isinstance(info.value, CredentialError)

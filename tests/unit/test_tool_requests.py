@@ -16,11 +16,15 @@ import anyio
 import boto3
 import pytest
 from botocore.stub import Stubber
+from mcp import Client
 
 from account_tools.aws import AccountClients
+from account_tools.caller import current_caller
+from account_tools.params import account_id as normalized_account
 from account_tools.server import AccountToolsServer, build_runtime, build_server
 from account_tools.settings import RuntimeSettings
 from account_tools.tools import cloudtrail, cloudtrail_lake, commitments, cost_explorer
+from tests.callers import Callers
 
 pytestmark = pytest.mark.unit
 
@@ -42,11 +46,13 @@ EXPRESSION = {
 
 @dataclass
 class FakeVendor:
-    """Records vends; hands out dummy credentials."""
+    """Records vends; hands out dummy credentials; grants ``granted`` to every caller."""
 
     vends: list[tuple[str, str]] = field(default_factory=list)
+    granted: list[str] = field(default_factory=lambda: [DEFAULT])
 
-    def vend(self, *, account_id: str, scope: str, region: str | None) -> dict[str, Any]:
+    def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str) -> dict[str, Any]:
+        assert assertion  # the runtime always passes the caller's assertion on
         self.vends.append((account_id, scope))
         expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         return {
@@ -57,8 +63,9 @@ class FakeVendor:
             "region": "us-east-1",
         }
 
-    def list_accounts(self) -> list[dict[str, Any]]:
-        return []
+    def list_accounts(self, *, assertion: str) -> list[dict[str, Any]]:
+        assert assertion
+        return [{"account_id": a, "alias": None, "auth_type": "iam_role", "region": "us-east-1"} for a in self.granted]
 
 
 @dataclass
@@ -67,20 +74,29 @@ class Harness:
     vendor: FakeVendor
     stubbers: dict[str, Stubber]
     clients: list[tuple[str, str, str]]  # service, account, scope
+    callers: Callers
 
     def call(self, tool: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Call through an in-process MCP client, with the assertion the Gateway interceptor would sign."""
+        try:
+            named = normalized_account(arguments["target_account_id"]) if "target_account_id" in arguments else None
+        except ValueError:
+            named = None
+
         async def run() -> Any:
-            return await self.server.call_tool(tool, arguments)
+            async with Client(self.server) as client:
+                return await client.call_tool(tool, arguments, meta=self.callers.meta(tool, named))
 
         result = anyio.run(run)
         body = result.structured_content or json.loads(result.content[0].text)
         return bool(result.is_error), body
 
 
-def _harness(monkeypatch: pytest.MonkeyPatch, default_account: str | None = DEFAULT) -> Iterator[Harness]:
-    vendor = FakeVendor()
-    settings = RuntimeSettings(vendor_function_name="vendor", default_account_id=default_account)
-    rt = build_runtime(settings, vendor=vendor)  # type: ignore[arg-type]
+def _harness(monkeypatch: pytest.MonkeyPatch, granted: tuple[str, ...] = (DEFAULT,)) -> Iterator[Harness]:
+    vendor = FakeVendor(granted=list(granted))
+    callers = Callers()
+    settings = RuntimeSettings(vendor_function_name="vendor")
+    rt = build_runtime(settings, vendor=vendor, verifier=callers.verifier())  # type: ignore[arg-type]
     stubbers: dict[str, Stubber] = {}
     for service in ("ce", "cloudtrail"):
         aws = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -91,12 +107,14 @@ def _harness(monkeypatch: pytest.MonkeyPatch, default_account: str | None = DEFA
     def stubbed_client(
         self: AccountClients, service: str, *, account_id: str, scope: str, region: str | None = None
     ) -> Any:
-        self._cache.get(account_id, scope, region)  # vend, as the real method does
+        caller = current_caller.get()
+        assert caller is not None
+        self._cache.get(caller.principal, account_id, scope, region)  # vend, as the real method does
         made.append((service, account_id, scope))
         return stubbers[service].client
 
     monkeypatch.setattr(AccountClients, "client", stubbed_client)
-    yield Harness(build_server(rt), vendor, stubbers, made)
+    yield Harness(build_server(rt), vendor, stubbers, made, callers)
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
 
@@ -664,7 +682,8 @@ def test_tool_sends_the_exact_request(harness: Harness, case: Case, form: str) -
 
 def test_every_new_tool_has_a_case() -> None:
     async def names() -> set[str]:
-        return {t.name for t in await build_server(build_runtime(_settings(), vendor=FakeVendor())).list_tools()}  # type: ignore[arg-type]
+        runtime = build_runtime(_settings(), vendor=FakeVendor(), verifier=Callers().verifier())  # type: ignore[arg-type]
+        return {t.name for t in await build_server(runtime).list_tools()}
 
     registered = anyio.run(names)
     assert {c.tool for c in CASES} == registered - {"list_accounts", "get_caller_identity", "logs_insights_query",
@@ -672,10 +691,11 @@ def test_every_new_tool_has_a_case() -> None:
 
 
 def _settings() -> RuntimeSettings:
-    return RuntimeSettings(vendor_function_name="vendor", default_account_id=DEFAULT)
+    return RuntimeSettings(vendor_function_name="vendor")
 
 
-def test_omitted_target_uses_the_default_account(harness: Harness) -> None:
+def test_omitted_target_uses_the_callers_only_account(harness: Harness) -> None:
+    # Given a caller granted exactly one account
     harness.stubbers["cloudtrail"].add_response("lookup_events", {"Events": []}, {"MaxResults": 20})
     is_error, answer = harness.call("lookup_events", {})
     assert not is_error
@@ -683,12 +703,16 @@ def test_omitted_target_uses_the_default_account(harness: Harness) -> None:
     assert harness.vendor.vends == [(DEFAULT, cloudtrail.SCOPE)]
 
 
-def test_no_default_account_says_target_account_id_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
-    for harness in _harness(monkeypatch, default_account=None):
+@pytest.mark.parametrize("granted", [(), (DEFAULT, ACCOUNT)])
+def test_omitted_target_without_exactly_one_account_asks_for_it(
+    monkeypatch: pytest.MonkeyPatch, granted: tuple[str, ...]
+) -> None:
+    for harness in _harness(monkeypatch, granted=granted):
         is_error, answer = harness.call("get_cost_and_usage", {"start_date": "2026-04-01", "end_date": "2026-05-01"})
         assert is_error
         assert answer["error_type"] == "invalid_parameter"
         assert "target_account_id is required" in answer["message"]
+        assert "list_accounts" in answer["message"]
         assert harness.vendor.vends == []
 
 
@@ -973,7 +997,9 @@ def test_unknown_arguments_are_refused_with_the_intended_name(harness: Harness, 
 @pytest.mark.parametrize("as_string", [False, True])
 def test_deeply_nested_filter_is_a_clear_error_not_a_recursion_error(harness: Harness, as_string: bool) -> None:
     leaf = '{"Dimensions": {"Key": "SERVICE", "Values": ["a"]}}'
-    depth = 2000 if as_string else 5000  # the string form stays under the size bound, to test depth alone
+    # The string form stays under the size bound, to test depth alone; the native form stays within what an
+    # MCP client serializes (pydantic's depth limit), still far beyond MAX_JSON_DEPTH.
+    depth = 2000 if as_string else 200
     expression: Any = json.loads(leaf)
     for _ in range(depth):
         expression = {"Not": expression}

@@ -24,9 +24,9 @@ from account_registry.store import DatabaseSettings, connect, ssl_context_for
 from credential_vendor import constants as c
 from credential_vendor.errors import AssumeRoleError
 from credential_vendor.logic import STS_CONFIG
-from credential_vendor.models import VendRequest
 from stacks.constants import VENDOR_TIMEOUT_S
-from tests.unit.test_vendor import ROLE_ACCOUNT, FakeStore, make_vendor, record
+from tests.callers import KEY_ID
+from tests.unit.test_vendor import ROLE_ACCOUNT, FakeStore, make_vendor, record, req
 
 pytestmark = pytest.mark.unit
 
@@ -40,6 +40,7 @@ def settings():
     return VendorSettings(
         registry_secret_arn="arn:aws:secretsmanager:us-east-1:111111111111:secret:registry",
         customer_role_name_pattern="AccountToolsReadOnly*",
+        assertion_key_id=KEY_ID,
     )
 
 
@@ -86,7 +87,7 @@ def test_aksk_accounts_federate_through_the_vendors_own_region(settings):
                 },
             },
         )
-        creds = vendor.vend(VendRequest(account_id=AKSK_RECORD.account_id, scope="identity"))
+        creds = vendor.vend(req(AKSK_RECORD.account_id, "identity"))
     # Then STS is called in us-west-2 (reachable through the VPC endpoint), the credentials name eu-west-1
     assert [region for _, _, region in keys_used] == ["us-west-2"]
     assert creds.region == "eu-west-1"
@@ -104,7 +105,7 @@ def test_assume_role_errors_do_not_reveal_the_platforms_role(settings):
             f"arn:aws:iam::{ROLE_ACCOUNT}:role/AccountToolsReadOnly",
         )
         with pytest.raises(AssumeRoleError) as info:
-            vendor.vend(VendRequest(account_id=ROLE_ACCOUNT, scope="identity"))
+            vendor.vend(req(ROLE_ACCOUNT, "identity"))
     assert "AccessDenied" in info.value.message
     assert "111111111111" not in info.value.message
     assert "CredentialVendor" not in info.value.message

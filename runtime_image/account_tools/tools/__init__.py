@@ -19,6 +19,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
 
 from account_tools.aws import AccountClients
+from account_tools.caller import Caller, CallerVerifier, current_caller
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
 from account_tools.observability import ToolMetrics, logger, request_id_var
@@ -30,6 +31,32 @@ from account_tools.vendor_client import VendorClient
 P = ParamSpec("P")
 
 
+class GrantedAccounts:
+    """Each caller's granted accounts from the vendor, reused for ``ttl_s`` seconds per principal.
+
+    Args:
+        vendor: The vendor client.
+        ttl_s: How long one answer is reused (0: never).
+        clock: Monotonic seconds (injectable for tests).
+    """
+
+    def __init__(self, vendor: VendorClient, *, ttl_s: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._vendor = vendor
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._answers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+    async def get(self, caller: Caller) -> list[dict[str, Any]]:
+        """The enabled accounts granted to ``caller``."""
+        now = self._clock()
+        cached = self._answers.get(caller.principal)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        accounts = await anyio.to_thread.run_sync(lambda: self._vendor.list_accounts(assertion=caller.assertion))
+        self._answers[caller.principal] = (now, accounts)
+        return accounts
+
+
 @dataclass(frozen=True)
 class ToolRuntime:
     """What every tool needs: settings, the vendor, credentials and clients."""
@@ -39,24 +66,39 @@ class ToolRuntime:
     cache: CredentialCache
     clients: AccountClients
     metrics: ToolMetrics
+    verifier: CallerVerifier
+    accounts: GrantedAccounts
 
-    def account(self, target_account_id: str | int | None) -> str:
-        """The account a call acts in: the argument (validated by ``AccountIdParam``), else the configured default.
+    async def account(self, target_account_id: str | int | None) -> str:
+        """The account a call acts in: the argument (validated by ``AccountIdParam``), else the caller's only one.
+
+        There is no global default account: a call that names none acts in the caller's single
+        granted account, if the caller has exactly one.
 
         Raises:
-            ToolFailure: ``invalid_parameter`` when neither is set.
+            ToolFailure: ``invalid_parameter`` when the call names no account and the caller has
+                none or several; ``unauthorized`` without a verified caller.
         """
-        account = account_id(target_account_id) if target_account_id is not None else self.settings.default_account_id
-        if account is None:
-            raise ToolFailure(
-                "invalid_parameter",
-                "target_account_id is required: no default account is configured (call list_accounts for valid ids)",
-            )
-        return account
+        if target_account_id is not None:
+            return account_id(target_account_id)
+        granted = [a["account_id"] for a in await self.list_accounts()]
+        if len(granted) == 1:
+            return str(granted[0])
+        raise ToolFailure(
+            "invalid_parameter",
+            f"target_account_id is required: you may target {len(granted)} accounts; call list_accounts for their ids",
+        )
 
     async def list_accounts(self) -> list[dict[str, Any]]:
-        """Accounts from the vendor (the runtime cannot read the registry itself)."""
-        return await anyio.to_thread.run_sync(self.vendor.list_accounts)
+        """The current caller's granted accounts, from the vendor (reused for ``accounts_cache_s`` per caller).
+
+        Raises:
+            ToolFailure: ``unauthorized`` without a verified caller, or the vendor's refusal.
+        """
+        caller = current_caller.get()
+        if caller is None:
+            raise ToolFailure("unauthorized", "no verified caller for this call")
+        return await self.accounts.get(caller)
 
 
 def structured_errors(
@@ -72,7 +114,8 @@ def structured_errors(
         @functools.wraps(fn)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any] | CallToolResult:
             started = time.perf_counter()
-            target = kwargs.get("target_account_id") or rt.settings.default_account_id
+            target = kwargs.get("target_account_id")
+            caller = current_caller.get()
             error_type: str | None = None
             try:
                 return await fn(*args, **kwargs)
@@ -90,6 +133,7 @@ def structured_errors(
                         "request_id": request_id_var.get(),
                         "tool": tool,
                         "target_account_id": target,
+                        "principal": caller.principal if caller else None,
                         "outcome": error_type or "ok",
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         "cache_hit_ratio": round(rt.cache.stats.hit_ratio, 3),

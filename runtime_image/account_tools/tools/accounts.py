@@ -15,13 +15,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         server, rt, name="list_accounts", title="List target accounts", output=AccountList, open_world=False
     )
     async def list_accounts() -> dict[str, Any]:
-        """List the AWS accounts the tools can act in: id, alias, auth type and region.
+        """List the AWS accounts you may act in (granted to you): id, alias, auth type and region.
 
-        Use it to find a valid `target_account_id` for the other tools. Never returns secrets.
+        Use it to find a valid `target_account_id` for the other tools; with exactly one account,
+        tools may omit it. Never returns secrets.
         """
         accounts = await rt.list_accounts()
         return {
-            "default_account_id": rt.settings.default_account_id,
             "accounts": [
                 {k: a.get(k) for k in ("account_id", "alias", "auth_type", "region")}
                 for a in accounts

@@ -106,7 +106,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["EndTime"] = end
         if next_token:
             params["NextToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("cloudtrail", "lookup_events", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
             "target_account_id": account,

@@ -149,7 +149,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         params: dict[str, Any] = {"MaxResults": max_results}
         if next_token:
             params["NextToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call(
             "cloudtrail", "list_event_data_stores", account_id=account, scope=SCOPE, **params
         )
@@ -205,7 +205,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 "invalid_parameter",
                 "query_statement: must read FROM an event data store id (see list_event_data_stores)",
             )
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         stores = await _list_stores(rt, account)
         known = {s["EventDataStoreArn"] for s in stores} | {_store_id(s["EventDataStoreArn"]) for s in stores}
         foreign = [source for source in sources if source not in known]
@@ -249,5 +249,5 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         Example: get_query_results(query_id="<query_id>", max_results=50, target_account_id="222222222222")
         """
         _check_query_id(query_id)
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         return await _results(rt, account, query_id, max_results, next_token)

@@ -137,7 +137,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["MaxResults"] = max_results
         if next_token:
             params["NextToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_savings_plans_coverage", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
             "target_account_id": account,
@@ -178,7 +178,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         Example: get_savings_plans_utilization(granularity="MONTHLY", target_account_id="222222222222")
         """
         params, period = _base(cost_rules.SAVINGS_PLANS_UTILIZATION, start_date, end_date, granularity, filter, None)
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call(
             "ce", "get_savings_plans_utilization", account_id=account, scope=SCOPE, **params
         )
@@ -219,7 +219,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         params, period = _base(cost_rules.RESERVATION_COVERAGE, start_date, end_date, granularity, filter, group_by)
         if next_token:
             params["NextPageToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_reservation_coverage", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
             "target_account_id": account,
@@ -275,7 +275,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         )
         if next_token:
             params["NextPageToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_reservation_utilization", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
             "target_account_id": account,

@@ -181,7 +181,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["Filter"] = filter.to_api()
         if next_token:
             params["NextPageToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
         rows: list[dict[str, Any]] = []
         totals: dict[str, dict[str, Any]] = {}
@@ -265,7 +265,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         }
         if filter is not None:
             params["Filter"] = filter.to_api()
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_cost_forecast", account_id=account, scope=SCOPE, **params)
         total = response.get("Total", {})
         return {
@@ -322,7 +322,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["Filter"] = filter.to_api()
         if next_token:
             params["NextPageToken"] = next_token
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", "get_dimension_values", account_id=account, scope=SCOPE, **params)
         result: dict[str, Any] = {
             "target_account_id": account,

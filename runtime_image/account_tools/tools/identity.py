@@ -22,7 +22,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
 
         Example: get_caller_identity(target_account_id="222222222222")
         """
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         identity = await rt.clients.call("sts", "get_caller_identity", account_id=account, scope=SCOPE)
         return {
             "target_account_id": account,

@@ -148,7 +148,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         start = parse_time("start_time", start_time, end - DEFAULT_LOOKBACK)
         if start >= end:
             raise ToolFailure("invalid_parameter", "start_time: must be before end_time")
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         started = await rt.clients.call(
             "logs",
             "start_query",
@@ -178,5 +178,5 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         """
         if not _QUERY_ID.match(query_id):
             raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")
-        account = rt.account(target_account_id)
+        account = await rt.account(target_account_id)
         return await _wait(rt, account=account, query_id=query_id, wait_s=wait_seconds)

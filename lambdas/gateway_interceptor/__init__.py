@@ -1,0 +1,1 @@
+"""The AgentCore Gateway REQUEST interceptor: verified caller in, signed caller assertion out."""
