@@ -25,11 +25,12 @@ import boto3
 import httpx
 import jwt
 import uvicorn
-from gateway_interceptor.tokens import TokenRejectedError, TokenVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from gateway_interceptor.tokens import TokenRejectedError, TokenVerifier
 
 FORWARD_TIMEOUT_S = 120  # longer than any tool's own wait (at most 60 s) plus vends
 PASSED_HEADERS = ("accept", "content-type", "mcp-protocol-version", "mcp-session-id")

@@ -24,8 +24,6 @@ from typing import Any
 
 import boto3
 import httpx
-from caller_assertion import CallerAssertion, sign_assertion
-from gateway_interceptor import constants as interceptor_env
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -37,7 +35,9 @@ from account_registry.migrate import apply_migrations
 from account_registry.roles import ensure_roles
 from account_registry.store import DatabaseSettings, RegistryStore, connect
 from account_tools import constants as runtime_env
+from caller_assertion import CallerAssertion, sign_assertion
 from credential_vendor import constants as vendor_env
+from gateway_interceptor import constants as interceptor_env
 from local_stack.demo_data import demo_seed, post_seed
 from local_stack.postgres import EmbeddedPostgres
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from caller_assertion import CallerAssertion, sign_assertion
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from account_tools.caller import ASSERTION_META_KEY, CallerVerifier
+from caller_assertion import CallerAssertion, sign_assertion
 
 KEY_ID = "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-00000000a55e"
 

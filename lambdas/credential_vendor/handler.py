@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from caller_assertion import KmsPublicKey
 from pydantic import ValidationError
 
+from caller_assertion import KmsPublicKey
 from credential_vendor.errors import VendorError
 from credential_vendor.logic import STS_CONFIG, CredentialVendor
 from credential_vendor.models import (

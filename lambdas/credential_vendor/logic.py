@@ -27,6 +27,10 @@ import boto3
 import pg8000.exceptions
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from account_registry.models import AccountRecord, AccountSummary
+from account_registry.secrets import decrypt_secret
+from account_registry.store import RegistryConnection
 from caller_assertion import (
     CallerAssertion,
     InvalidAssertionError,
@@ -36,10 +40,6 @@ from caller_assertion import (
     session_name,
     verify_assertion,
 )
-
-from account_registry.models import AccountRecord, AccountSummary
-from account_registry.secrets import decrypt_secret
-from account_registry.store import RegistryConnection
 from credential_vendor.constants import AWS_CONNECT_TIMEOUT_S, AWS_MAX_ATTEMPTS, AWS_READ_TIMEOUT_S
 from credential_vendor.errors import (
     AccountNotFoundError,

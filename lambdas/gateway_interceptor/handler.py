@@ -14,8 +14,8 @@ import jwt
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
-from caller_assertion import CallerAssertion, sign_assertion
 
+from caller_assertion import CallerAssertion, sign_assertion
 from gateway_interceptor.constants import JWKS_CACHE_S, JWKS_TIMEOUT_S, POWERTOOLS_SERVICE_NAME
 from gateway_interceptor.logic import intercept
 from gateway_interceptor.settings import InterceptorSettings

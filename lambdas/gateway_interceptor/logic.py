@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from caller_assertion import ASSERTION_META_KEY, CallerAssertion
-
 from gateway_interceptor.constants import GATEWAY_NAME_SEPARATOR
 from gateway_interceptor.tokens import Principal, TokenRejectedError, TokenVerifier
 

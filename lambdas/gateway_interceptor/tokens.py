@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+
 from caller_assertion import PrincipalKind
 
 TOKEN_ALGORITHMS = ("RS256",)  # Cognito signs access tokens with RS256

@@ -10,9 +10,9 @@ from uuid import uuid4
 import boto3
 import pytest
 from botocore.stub import Stubber
-from caller_assertion import KmsPublicKey
 
 from account_registry.models import AccountRecord
+from caller_assertion import KmsPublicKey
 from credential_vendor.errors import CredentialError, SessionPolicyTooLargeForStsError
 from credential_vendor.handler import handle
 from credential_vendor.logic import CredentialVendor

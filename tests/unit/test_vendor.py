@@ -15,10 +15,10 @@ import boto3
 import pg8000.exceptions
 import pytest
 from botocore.stub import Stubber
-from caller_assertion import KmsPublicKey
 
 from account_registry.models import AccountRecord
 from account_registry.store import RegistryConnection
+from caller_assertion import KmsPublicKey
 from credential_vendor.errors import (
     AccountNotFoundError,
     AssumeRoleError,
