@@ -229,7 +229,7 @@ class LocalStack:
         http = create_mcp_http_client(headers={"Authorization": f"Bearer {token or self.token(principal)}"})
         return Client(streamable_http_client(self.mcp_url, http_client=http))
 
-    def assertion(self, principal: str, tool: str, target_account_id: str | None) -> str:
+    def assertion(self, principal: str, tool: str, target_account_id: str | None, *, now: float | None = None) -> str:
         """A caller assertion for ``principal``, signed with the assertion key as the interceptor signs it.
 
         For tests that call the runtime or the vendor directly (as a compromised runtime could).
@@ -242,6 +242,7 @@ class LocalStack:
             groups=(who.group,) if who.group else (),
             tool=tool,
             target_account_id=target_account_id,
+            now=now,
         )
         kms = self.client("kms", self.account_admin_credentials(HOST_ACCOUNT))
         return sign_assertion(claims, kms_client=kms, key_id=self.assertion_key_arn)
