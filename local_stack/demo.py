@@ -1,11 +1,13 @@
-"""``make demo``: the local stack plus a scripted agent session with a real MCP client.
+"""``make demo``: the local stack plus scripted agent sessions with a real MCP client.
 
-Starts PostgreSQL, the AWS emulator (seeded accounts 111111111111 host,
-222222222222 ``iam_role``, 333333333333 ``aksk``), the vendor behind a local
-Lambda Invoke endpoint and the MCP server on http://127.0.0.1:8000/mcp; then
-calls the tools for two customer accounts over streamable HTTP and prints what
-each returned. Keeps serving until Ctrl-C, or exits after the session with
-``--once`` (exit status 1 if any account saw another account's data).
+Starts PostgreSQL, the AWS emulator (seeded accounts 111111111111 "Platform team",
+222222222222 ``iam_role`` "Acme Corp", 333333333333 ``aksk`` "Globex"), the vendor, admin and
+Gateway-interceptor functions behind local Lambda Invoke endpoints, a local OAuth2 issuer, the MCP
+server, and a Gateway on http://127.0.0.1:8000/mcp that wants a bearer token. Prints the demo
+callers' credentials and how to get a token; then Acme's agent shows that it sees and reaches only
+Acme's account, and the platform team's agent calls every tool group for both customer accounts.
+Keeps serving until Ctrl-C, or exits after the sessions with ``--once`` (exit status 1 if any
+caller or account saw what it must not).
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from mcp import Client
 
 from account_tools.constants import SERVER_PORT
 from local_stack.demo_data import demo_event_data_store_id
-from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, LocalStack, SeededAccount
+from local_stack.stack import (
+    AKSK_ACCOUNT,
+    INVOKE_SCOPE,
+    PRINCIPALS,
+    ROLE_ACCOUNT,
+    USERS_CLIENT,
+    LocalStack,
+    SeededAccount,
+)
 
 LOG_QUERY = "fields @timestamp, @message | sort @timestamp desc | limit 5"
 LAKE_QUERY = "SELECT eventName, userIdentity.userName, eventTime FROM {store} WHERE readOnly = false LIMIT 5"
@@ -84,11 +94,63 @@ async def _new_tool_groups(client: Client, me: SeededAccount, others: list[Seede
     return problems
 
 
-async def agent_session(stack: LocalStack) -> list[str]:
-    """Call every tool for two customer accounts; return the isolation problems found (none expected)."""
+def print_callers(stack: LocalStack) -> None:
+    """The demo's callers, their secrets (local, per start) and how to get a token."""
+    print("\n=== callers of the local Gateway (secrets change on every start) ===")
+    for name, principal in PRINCIPALS.items():
+        orgs = ", ".join(principal.orgs)
+        if principal.kind == "agent":
+            print(f"  agent {name:<15} client_id={name}  client_secret={stack.client_secrets[name]}  -> {orgs}")
+        else:
+            print(f"  user  {name:<15} password={stack.user_passwords[name]}  group={principal.group}  -> {orgs}")
+    print(f"\n  token endpoint: {stack.token_endpoint} (client credentials, as Cognito's /oauth2/token):")
+    print(
+        f"    curl -s -u acme-agent:{stack.client_secrets['acme-agent']} -d grant_type=client_credentials "
+        f"-d scope={INVOKE_SCOPE} {stack.token_endpoint}"
+    )
+    print(f"  a user's token (stands in for the hosted UI sign-in of client {USERS_CLIENT}):")
+    print(f"    curl -s -d username=alice -d password={stack.user_passwords['alice']} {stack.issuer}/local/user-token")
+    print(f"  then call {stack.mcp_url} with Authorization: Bearer <access_token>")
+
+
+async def tenant_session(stack: LocalStack) -> list[str]:
+    """Acme's agent lists and queries only Acme's account and is refused Globex's; returns the problems."""
     problems: list[str] = []
+    print("\n=== acme-agent (granted the Acme Corp organization) ===")
+    async with stack.mcp_client("acme-agent") as client:
+        listed = _show("list_accounts()", await client.call_tool("list_accounts", {}))
+        ids = [a["account_id"] for a in listed.get("accounts", [])]
+        if ids != [ROLE_ACCOUNT]:
+            problems.append(f"acme-agent lists {ids}, expected only {ROLE_ACCOUNT}")
+        own = _show(
+            "get_cost_and_usage()  # one granted account: target_account_id may be omitted",
+            await client.call_tool("get_cost_and_usage", {}),
+        )
+        if own.get("target_account_id") != ROLE_ACCOUNT:
+            problems.append("acme-agent's call without target_account_id did not act in Acme's account")
+        refused = _show(
+            f"get_cost_and_usage(target_account_id={AKSK_ACCOUNT})  # Globex's account",
+            await client.call_tool("get_cost_and_usage", {"target_account_id": AKSK_ACCOUNT}),
+        )
+        if refused.get("error_type") != "unauthorized":
+            problems.append("acme-agent was not refused Globex's account")
+    print("\n=== alice (a human user in group acme-finops) ===")
+    async with stack.mcp_client("alice") as client:
+        who = _show(
+            f"get_caller_identity(target_account_id={ROLE_ACCOUNT})  # CloudTrail shows user-alice",
+            await client.call_tool("get_caller_identity", {"target_account_id": ROLE_ACCOUNT}),
+        )
+        if not str(who.get("arn", "")).endswith("/user-alice"):
+            problems.append("alice's session is not named after her")
+    return problems
+
+
+async def agent_session(stack: LocalStack) -> list[str]:
+    """The platform team's agent calls every tool for two customer accounts; returns the isolation problems."""
+    problems: list[str] = await tenant_session(stack)
     customers: dict[str, SeededAccount] = {a.account_id: a for a in stack.accounts}
-    async with stack.mcp_client() as client:
+    print("\n=== platform-agent (granted every organization) ===")
+    async with stack.mcp_client("platform-agent") as client:
         tools = await client.list_tools()
         print(f"MCP server at {stack.mcp_url} offers: {', '.join(t.name for t in tools.tools)}")
         _show("list_accounts()", await client.call_tool("list_accounts", {}))
@@ -115,7 +177,7 @@ async def agent_session(stack: LocalStack) -> list[str]:
             problems.extend(await _new_tool_groups(client, me, others))
         print("\n=== what an agent sees when it gets things wrong ===")
         _show(
-            "get_caller_identity(target_account_id=444444444444)  # not registered",
+            "get_caller_identity(target_account_id=444444444444)  # not registered: unauthorized, like not granted",
             await client.call_tool("get_caller_identity", {"target_account_id": "444444444444"}),
         )
         _show(
@@ -152,21 +214,26 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true", help="exit after the scripted session")
-    parser.add_argument("--port", type=int, default=SERVER_PORT, help="MCP server port (default 8000)")
+    parser.add_argument(
+        "--port", type=int, default=SERVER_PORT, help="the Gateway's port (default 8000; the token endpoint is port+1)"
+    )
     args = parser.parse_args(argv)
 
-    print("starting the local stack (PostgreSQL, AWS emulator, credential vendor, MCP server)...", flush=True)
-    with LocalStack(mcp_port=args.port) as stack:
-        print(f"component logs: {stack.log_dir}")
+    print("starting the local stack (PostgreSQL, AWS emulator, functions, OAuth issuer, MCP server, Gateway)...")
+    # Fixed ports for what people type by hand: the Gateway and, next to it, the token endpoint.
+    with LocalStack(mcp_port=args.port, oauth_port=args.port + 1) as stack:
+        print(f"component logs: {stack.log_dir}", flush=True)
+        print_callers(stack)
         problems = anyio.run(agent_session, stack)
         print()
         if problems:
             print("ACCOUNT ISOLATION PROBLEMS:\n  " + "\n  ".join(problems))
             return 1
-        print("every account answered with its own data only.")
+        print("every caller reached only its granted accounts, and every account answered with its own data only.")
         if args.once:
             return 0
-        print(f"\nMCP server listening on {stack.mcp_url}; press Ctrl-C to stop.", flush=True)
+        print(f"\nGateway listening on {stack.mcp_url} (bearer token required); press Ctrl-C to stop.", flush=True)
+        print_callers(stack)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
