@@ -39,6 +39,8 @@ class Scope:
         actions: IAM actions allowed on any resource.
         log_group_actions: IAM actions allowed only on allowlisted log groups
             (CloudWatch Logs resource ARNs); empty for most scopes.
+        event_data_store_actions: IAM actions allowed only on the target account's CloudTrail Lake
+            event data stores (``arn:aws:cloudtrail:*:<account>:eventdatastore/*``).
         tools: The runtime tools that vend with this scope. A caller assertion names its tool; the
             vendor vends a scope only for the tools listed here.
     """
@@ -47,12 +49,13 @@ class Scope:
     description: str
     actions: tuple[str, ...]
     log_group_actions: tuple[str, ...] = field(default=())
+    event_data_store_actions: tuple[str, ...] = field(default=())
     tools: tuple[str, ...] = field(default=())
 
     @property
     def all_actions(self) -> tuple[str, ...]:
         """Every action of the scope, sorted."""
-        return tuple(sorted({*self.actions, *self.log_group_actions}))
+        return tuple(sorted({*self.actions, *self.log_group_actions, *self.event_data_store_actions}))
 
 
 SCOPES: dict[str, Scope] = {
@@ -67,7 +70,11 @@ SCOPES: dict[str, Scope] = {
         Scope(
             name="logs_insights",
             description="Run CloudWatch Logs Insights queries over allowlisted log groups.",
-            actions=("logs:GetQueryResults", "logs:StopQuery"),
+            # GetQueryResults, DescribeQueries and StopQuery have no resource type in the service
+            # authorization reference (Resource must be "*"): the runtime reads results only of queries
+            # DescribeQueries shows over allowlisted groups (tools/logs_insights.py), and StartQuery,
+            # which does take log-group ARNs, is pinned to the allowlist.
+            actions=("logs:DescribeQueries", "logs:GetQueryResults", "logs:StopQuery"),
             log_group_actions=("logs:StartQuery",),
             tools=("logs_insights_query", "logs_insights_get_results"),
         ),
@@ -94,6 +101,24 @@ SCOPES: dict[str, Scope] = {
             ),
         ),
         Scope(
+            name="cost_anomalies",
+            description="Read Cost Anomaly Detection anomalies and monitors.",
+            actions=("ce:GetAnomalies", "ce:GetAnomalyMonitors"),
+            tools=("get_anomalies",),
+        ),
+        Scope(
+            name="cost_comparisons",
+            description="Compare cost and usage between two months and read the cost drivers.",
+            actions=("ce:GetCostAndUsageComparisons", "ce:GetCostComparisonDrivers"),
+            tools=("compare_costs",),
+        ),
+        Scope(
+            name="recommendations",
+            description="Read Savings Plans purchase recommendations.",
+            actions=("ce:GetSavingsPlansPurchaseRecommendation",),
+            tools=("get_recommendations",),
+        ),
+        Scope(
             name="cloudtrail",
             description="Look up CloudTrail management events.",
             actions=("cloudtrail:LookupEvents",),
@@ -102,11 +127,11 @@ SCOPES: dict[str, Scope] = {
         Scope(
             name="cloudtrail_lake",
             description="Run and read CloudTrail Lake queries; list event data stores.",
-            actions=(
+            actions=("cloudtrail:ListEventDataStores",),  # no resource type: "*"
+            event_data_store_actions=(
                 "cloudtrail:StartQuery",
                 "cloudtrail:DescribeQuery",
                 "cloudtrail:GetQueryResults",
-                "cloudtrail:ListEventDataStores",
             ),
             tools=("list_event_data_stores", "lake_query", "get_query_results"),
         ),
@@ -132,7 +157,8 @@ def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, .
         A compact JSON IAM policy (``Version`` 2012-10-17), at most
         ``MAX_SESSION_POLICY_CHARS`` characters: no ``Sid``, no whitespace, and
         wildcards only where they stay inside the allowlist (any region, the
-        log streams of an allowlisted group); every group is named in full.
+        log streams of an allowlisted group) or the target account (its event
+        data stores); every group is named in full.
 
     Raises:
         KeyError: The scope is not registered.
@@ -147,6 +173,14 @@ def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, .
                 "Effect": "Allow",
                 "Action": sorted(scope.log_group_actions),
                 "Resource": [f"arn:aws:logs:*:{account_id}:log-group:{name}:*" for name in sorted(log_groups)],
+            }
+        )
+    if scope.event_data_store_actions:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": sorted(scope.event_data_store_actions),
+                "Resource": f"arn:aws:cloudtrail:*:{account_id}:eventdatastore/*",
             }
         )
     policy = json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))

@@ -245,11 +245,12 @@ def build_runtime(
         kms = boto3.client("kms", region_name=settings.vendor_region)
         verifier = CallerVerifier(kms_public_key(kms, settings.assertion_key_id))
 
-    def vend(account: str, scope: str, region: str | None) -> dict[str, Any]:
+    def vend(account: str, scope: str, region: str | None, rejected: str | None) -> dict[str, Any]:
         caller = current_caller.get()  # the cache key holds this caller's principal
         if caller is None:
             raise ToolFailure("unauthorized", "no verified caller for this call")
-        return vendor.vend(account_id=account, scope=scope, region=region, assertion=caller.assertion)
+        refused = {"rejected_access_key_id": rejected} if rejected else {}
+        return vendor.vend(account_id=account, scope=scope, region=region, assertion=caller.assertion, **refused)
 
     cache = CredentialCache(
         vend,
@@ -271,6 +272,8 @@ def build_runtime(
 
 def build_server(rt: ToolRuntime) -> AccountToolsServer:
     """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
+        revalidate_s=settings.revalidate_s,
+        enabled=settings.credential_cache,
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
     server.tool_metrics = rt.metrics
     server.verifier = rt.verifier

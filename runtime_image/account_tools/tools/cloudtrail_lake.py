@@ -2,10 +2,14 @@
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
 """CloudTrail Lake: SQL queries over event data stores of the target account.
 
-``lake_query`` first lists the target account's event data stores and refuses a
-query whose FROM (or JOIN) names any other store (``not_found``), before
-``StartQuery``. It then waits for the query without blocking the event loop, for
-at most ``wait_seconds``; a query still running returns its id, which
+``lake_query`` parses the statement with a SQL parser (sqlglot, Trino dialect: CloudTrail Lake
+runs Trino SQL) and refuses anything but one query whose every table is an event data store of
+the target account: comma joins, quoted names, comments between keywords and names all reach the
+parser as the engine would read them, and anything it cannot read is refused
+(``invalid_parameter``). A store of another account is ``not_found``, before ``StartQuery``.
+Independently, the session policy pins ``StartQuery``/``DescribeQuery``/``GetQueryResults`` to the
+target account's event data store ARNs. The tool then waits for the query without blocking the
+event loop, for at most ``wait_seconds``; a query still running returns its id, which
 ``get_query_results`` resumes (status, then rows).
 """
 
@@ -15,8 +19,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
+import sqlglot
 from mcp.server import MCPServer
 from pydantic import Field
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokenizer_core import TokenType
 
 from account_tools.errors import ToolFailure
 from account_tools.models import EventDataStores, LakeQuery
@@ -29,18 +37,82 @@ POLL_MAX_S = 2.0
 DEFAULT_ROWS = 100
 MAX_STORE_PAGES = 20
 _TERMINAL = {"FINISHED", "FAILED", "CANCELLED", "TIMED_OUT"}
-_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z0-9:/_.\-]+)", re.IGNORECASE)
 _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+MAX_STATEMENT_CHARS = 10_000
+SQL_DIALECT = "trino"
+# How CloudTrail Lake lets a FROM name a store without quotes: its id (a UUID) or its ARN.
+_STORE_NAME = re.compile(
+    r"^(?:[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}"
+    r"|arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:eventdatastore/[0-9A-Za-z-]+)$"
+)
+# Tokens an unquoted store id or ARN splits into; adjacent ones are joined back before parsing.
+_NAME_PARTS = {TokenType.VAR, TokenType.NUMBER, TokenType.DASH, TokenType.COLON, TokenType.SLASH}
 
-QueryIdParam = Annotated[str, Field(description="query_id returned by lake_query")]
+QueryIdParam = Annotated[str, Field(max_length=64, description="query_id returned by lake_query")]
 MaxRowsParam = Annotated[
     lenient_int(ge=1, le=1000), Field(description=f"rows per page, 1-1000, default {DEFAULT_ROWS}")
 ]
 
 
+def _refuse(reason: str) -> ToolFailure:
+    return ToolFailure("invalid_parameter", f"query_statement: {reason}")
+
+
+def _quote_store_names(statement: str) -> str:
+    """The statement with each unquoted store id or ARN (split by the tokenizer) as one quoted identifier.
+
+    Strings and comments are tokens of their own (or dropped), so nothing inside them changes.
+    """
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(SQL_DIALECT).tokenize(statement)
+    except (SqlglotError, RecursionError):  # RecursionError: nested too deeply to read
+        raise _refuse("not SQL that CloudTrail Lake can read") from None
+    if any(token.token_type == TokenType.UNKNOWN for token in tokens):  # e.g. backticks: not Lake SQL
+        raise _refuse("contains characters CloudTrail Lake SQL does not use (backticks?)")
+    spans: list[tuple[int, int]] = []
+    run: list[Any] = []
+    for token in [*tokens, None]:
+        joins = token is not None and token.token_type in _NAME_PARTS and (not run or token.start == run[-1].end + 1)
+        if joins:
+            run.append(token)
+            continue
+        if run and _STORE_NAME.match(statement[run[0].start : run[-1].end + 1]):
+            spans.append((run[0].start, run[-1].end + 1))
+        run = [token] if token is not None and token.token_type in _NAME_PARTS else []
+    for start, end in reversed(spans):
+        statement = f'{statement[:start]}"{statement[start:end]}"{statement[end:]}'
+    return statement
+
+
 def query_sources(statement: str) -> list[str]:
-    """The event data stores (IDs or ARNs) a statement reads, from its FROM and JOIN clauses."""
-    return [match.group(1) for match in _SOURCE.finditer(statement)]
+    """The tables (event data store ids or ARNs) one CloudTrail Lake query reads, as the SQL parser sees them.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` for anything but one read-only query that reads at least
+            one table: unparseable SQL, several statements, other statements than SELECT, qualified
+            names (``catalog.schema.table``), table functions.
+    """
+    try:
+        trees = [tree for tree in sqlglot.parse(_quote_store_names(statement), read=SQL_DIALECT) if tree is not None]
+    except (SqlglotError, RecursionError):  # RecursionError: nested too deeply to read
+        raise _refuse("not SQL that CloudTrail Lake can read") from None
+    if len(trees) != 1:
+        raise _refuse("exactly one SELECT statement, please")
+    tree = trees[0]
+    if not isinstance(tree, exp.Query):
+        raise _refuse("only SELECT queries are allowed")
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    sources: list[str] = []
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier) or table.args.get("db") or table.args.get("catalog"):
+            raise _refuse("FROM and JOIN take an event data store id, nothing else")
+        name = table.name
+        if name in ctes and not _STORE_NAME.match(name):
+            continue  # a WITH clause's own result: its tables are checked where it is defined
+        sources.append(name)
+    if not sources:
+        raise _refuse("must read FROM an event data store id (see list_event_data_stores)")
+    return list(dict.fromkeys(sources))
 
 
 def _store_id(arn: str) -> str:
@@ -181,7 +253,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             str,
             Field(
                 min_length=1,
-                max_length=10000,
+                max_length=MAX_STATEMENT_CHARS,
                 description="CloudTrail Lake SQL; FROM must name an event data store id of the target account, "
                 "e.g. SELECT eventName, userIdentity.arn FROM <event_data_store_id> WHERE eventName = 'ConsoleLogin'",
             ),
@@ -200,11 +272,6 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         0f1e2d3c-... WHERE eventName = 'ConsoleLogin' LIMIT 10", target_account_id="222222222222")
         """
         sources = query_sources(query_statement)
-        if not sources:
-            raise ToolFailure(
-                "invalid_parameter",
-                "query_statement: must read FROM an event data store id (see list_event_data_stores)",
-            )
         account = await rt.account(target_account_id)
         stores = await _list_stores(rt, account)
         known = {s["EventDataStoreArn"] for s in stores} | {_store_id(s["EventDataStoreArn"]) for s in stores}

@@ -2,13 +2,22 @@
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
 """CloudWatch Logs Insights queries over allowlisted log groups.
 
-The allowlist is enforced here before any AWS call (and again in IAM by the
-vendor's session policy, which grants ``logs:StartQuery`` only on those groups).
-Long queries return their query id; ``logs_insights_get_results`` resumes them.
+The allowlist is enforced here before any AWS call and again in IAM: the vendor's session policy
+grants ``logs:StartQuery`` only on the allowlisted groups. The query text is read the way Logs
+Insights reads it (commands separated by ``|``, ``#`` comments to the end of the line, any
+whitespace), and a ``SOURCE`` command is refused wherever a command could start; invisible and
+unusual whitespace characters are refused outright, so nothing hides a command from this check.
+Queries always run as Logs Insights QL (``queryLanguage`` CWLI, not SQL or PPL).
+
+``logs:GetQueryResults`` has no resource type in IAM, so any query id of the account could be read
+with the vended credentials: ``logs_insights_get_results`` first finds the query with
+``DescribeQueries`` under an allowlisted log group, checks what it describes, and only then reads
+its results. Long queries return their query id; ``logs_insights_get_results`` resumes them.
 """
 
 import re
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -22,23 +31,85 @@ from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsPara
 from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "logs_insights"
+QUERY_LANGUAGE = "CWLI"  # Logs Insights QL; SQL and PPL name their log groups in the query text
 DEFAULT_LOOKBACK = timedelta(hours=1)
 POLL_INITIAL_S = 0.5
 POLL_MAX_S = 2.0
+MAX_QUERY_CHARS = 10_000
+MAX_LOG_GROUP_CHARS = 512
+MAX_TIMESTAMP_CHARS = 64
+MAX_DESCRIBE_PAGES = 5
 _TERMINAL = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
 
-# Logs Insights commands that read other log groups than those the call names.
-_SOURCE_COMMAND = re.compile(r"(^|\|)\s*source\b", re.IGNORECASE)
 _LOG_GROUP_ARN = re.compile(r"arn:aws[a-z-]*:logs:[a-z0-9-]*:\d{12}:log-group:([^\s:'\"`|,)]+)", re.IGNORECASE)
 _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+# Plain whitespace; every other space, separator, control or format character (zero-width space, BOM,
+# no-break space, line separator...) is refused rather than guessed at.
+_PLAIN_WHITESPACE = frozenset(" \t\n\r")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zs", "Zl", "Zp"})
+_COMMAND_WORD = re.compile(r"[a-z0-9_]*")
+# SOURCE followed by a quoted name or logGroups(...), wherever it is (the command check is the main one).
+_SOURCE_ANYWHERE = re.compile(r"(?<![a-z0-9_@.$])source\s*(?:['\"`]|loggroups\b)")
+_SQL_OR_PPL_START = frozenset({"select", "with", "search"})
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"|`([^`]*)`")
+
+
+def _refuse(message: str) -> ToolFailure:
+    return ToolFailure("invalid_parameter", f"query_string: {message}")
+
+
+def _unusual_characters(query: str) -> list[str]:
+    return sorted(
+        {
+            f"U+{ord(ch):04X}"
+            for ch in query
+            if ch not in _PLAIN_WHITESPACE and unicodedata.category(ch) in _REFUSED_CATEGORIES
+        }
+    )
+
+
+def _skip_blank(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is neither whitespace nor inside a ``#`` comment."""
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+        elif text[pos] == "#":
+            while pos < len(text) and text[pos] not in "\r\n":
+                pos += 1
+        else:
+            break
+    return pos
+
+
+def command_segments(query: str) -> list[tuple[str, str]]:
+    """Each place a Logs Insights command could start: (command word, the text up to the next ``|``).
+
+    Over-approximates on purpose: every ``|`` (and anything that normalizes to one) counts as a
+    separator, even inside a string or regular expression, so every real command start is among
+    these. The command word is read NFKC-normalized and case-folded (fullwidth letters, long s);
+    the segment text is the original.
+    """
+    segments: list[str] = [""]
+    for ch in query:
+        if "|" in unicodedata.normalize("NFKC", ch):
+            segments.append("")
+        else:
+            segments[-1] += ch
+    words = []
+    for segment in segments:
+        text = unicodedata.normalize("NFKC", segment).casefold()
+        word = _COMMAND_WORD.match(text, _skip_blank(text, 0))
+        words.append((word.group() if word else "", segment))
+    return words
 
 
 def check_query(query_string: str, log_group_names: list[str], allowed: tuple[str, ...]) -> None:
     """Refuse queries that reach outside the log-group allowlist.
 
     Raises:
-        ToolFailure: ``invalid_parameter`` naming the field: a log group not on the
-            allowlist, a ``SOURCE`` command, or a log-group ARN in the query text.
+        ToolFailure: ``access_denied`` without an allowlist; else ``invalid_parameter`` naming the
+            field: a log group not on the allowlist, a ``SOURCE`` command, an invisible or unusual
+            whitespace character, SQL/PPL, or a log-group ARN outside the allowlist in the query text.
     """
     if not allowed:
         raise ToolFailure("access_denied", "no log groups are allowlisted for Logs Insights on this server")
@@ -48,16 +119,45 @@ def check_query(query_string: str, log_group_names: list[str], allowed: tuple[st
             "invalid_parameter",
             f"log_group_names: {', '.join(outside)} not on the allowlist; allowed: {', '.join(allowed)}",
         )
-    if _SOURCE_COMMAND.search(query_string):
-        raise ToolFailure(
-            "invalid_parameter", "query_string: the SOURCE command is not allowed; name log groups in log_group_names"
+    unusual = _unusual_characters(query_string)
+    if unusual:
+        raise _refuse(
+            f"contains invisible or unusual whitespace characters ({', '.join(unusual[:5])}); use plain spaces"
         )
+    segments = command_segments(query_string)
+    normalized = unicodedata.normalize("NFKC", query_string).casefold()
+    if any(word == "source" for word, _ in segments) or _SOURCE_ANYWHERE.search(normalized):
+        raise _refuse("the SOURCE command is not allowed; name log groups in log_group_names")
+    if segments[0][0] in _SQL_OR_PPL_START:
+        raise _refuse("write Logs Insights QL (e.g. 'fields @message | limit 10'), not SQL or PPL")
     for match in _LOG_GROUP_ARN.finditer(query_string):
         if match.group(1) not in allowed:
-            raise ToolFailure(
-                "invalid_parameter",
-                f"query_string: refers to log group {match.group(1)}, which is not on the allowlist",
-            )
+            raise _refuse(f"refers to log group {match.group(1)}, which is not on the allowlist")
+
+
+def check_described_query(described: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Refuse a query (a ``DescribeQueries`` entry) that may read outside the allowlist.
+
+    Its language must be Logs Insights QL, its log group allowlisted, and any ``SOURCE`` in its
+    text (the service may show the queried groups that way) must name allowlisted groups only.
+
+    Raises:
+        ToolFailure: ``not_found``, without saying which groups the query reads.
+    """
+    refused = ToolFailure("not_found", "query_id: not a query over the allowlisted log groups")
+    if described.get("queryLanguage", QUERY_LANGUAGE) != QUERY_LANGUAGE:
+        raise refused
+    if described.get("logGroupName") is not None and described["logGroupName"] not in allowed:
+        raise refused
+    text = str(described.get("queryString") or "")
+    if _unusual_characters(text):
+        raise refused
+    for word, segment in command_segments(text):
+        if word != "source":
+            continue
+        names = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(segment)]
+        if "loggroups" in segment.casefold() or not names or any(name not in allowed for name in names):
+            raise refused
 
 
 def parse_time(field: str, value: str | None, default: datetime) -> datetime:
@@ -74,11 +174,42 @@ def parse_time(field: str, value: str | None, default: datetime) -> datetime:
         raise ToolFailure(
             "invalid_parameter", f"{field}: expected an ISO-8601 timestamp such as 2026-11-21T13:00:00Z"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not 1970 <= moment.year <= 9998:  # keeps the default lookback and epoch seconds in range
+        raise ToolFailure("invalid_parameter", f"{field}: expected a timestamp between 1970 and 9999")
+    return moment
 
 
 def _rows(results: list[list[dict[str, str]]]) -> list[dict[str, str]]:
     return [{f["field"]: f["value"] for f in row if f.get("field") != "@ptr"} for row in results]
+
+
+async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: str) -> None:
+    """Find ``query_id`` with ``DescribeQueries`` under an allowlisted log group and check what it reads.
+
+    Raises:
+        ToolFailure: ``not_found`` when no allowlisted group lists it (another group's query, an old or
+            unknown id) or its description reaches outside the allowlist.
+    """
+    allowed = rt.settings.allowed_log_groups
+    for group in allowed:
+        token: str | None = None
+        for _ in range(MAX_DESCRIBE_PAGES):
+            params: dict[str, Any] = {"logGroupName": group, "maxResults": 1000, "queryLanguage": QUERY_LANGUAGE}
+            if token:
+                params["nextToken"] = token
+            response = await rt.clients.call("logs", "describe_queries", account_id=account, scope=SCOPE, **params)
+            for described in response.get("queries", []):
+                if described.get("queryId") == query_id:
+                    check_described_query(described, allowed)
+                    return
+            token = response.get("nextToken")
+            if not token:
+                break
+    raise ToolFailure(
+        "not_found",
+        f"query_id: no recent Logs Insights query over the allowlisted log groups has this id in account {account}",
+    )
 
 
 async def _wait(rt: ToolRuntime, *, account: str, query_id: str, wait_s: int) -> dict[str, Any]:
@@ -113,21 +244,27 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             str,
             Field(
                 min_length=1,
-                max_length=10000,
+                max_length=MAX_QUERY_CHARS,
                 description="Logs Insights query, e.g. 'fields @timestamp, @message | sort @timestamp desc'",
             ),
         ],
         log_group_names: Annotated[
-            lenient_list(str, min_length=1, max_length=50) | None,
+            lenient_list(
+                Annotated[str, Field(min_length=1, max_length=MAX_LOG_GROUP_CHARS)], min_length=1, max_length=50
+            )
+            | None,
             Field(
                 description="log groups to query, default all allowlisted"
                 + (f"; allowlist: {', '.join(allowed)}" if allowed else "; only allowlisted groups")
             ),
         ] = None,
         start_time: Annotated[
-            str | None, Field(description="ISO-8601 UTC start, default one hour before end_time")
+            str | None,
+            Field(max_length=MAX_TIMESTAMP_CHARS, description="ISO-8601 UTC start, default one hour before end_time"),
         ] = None,
-        end_time: Annotated[str | None, Field(description="ISO-8601 UTC end, default now")] = None,
+        end_time: Annotated[
+            str | None, Field(max_length=MAX_TIMESTAMP_CHARS, description="ISO-8601 UTC end, default now")
+        ] = None,
         max_results: Annotated[
             lenient_int(ge=1, le=10000), Field(description="rows to return, 1-10000, default 100")
         ] = 100,
@@ -158,6 +295,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             startTime=int(start.timestamp()),
             endTime=int(end.timestamp()),
             queryString=query_string,
+            queryLanguage=QUERY_LANGUAGE,
             limit=max_results,
         )
         return await _wait(rt, account=account, query_id=started["queryId"], wait_s=wait_seconds)
@@ -166,17 +304,21 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         server, rt, name="logs_insights_get_results", title="Logs Insights query results", output=LogsQueryResult
     )
     async def logs_insights_get_results(
-        query_id: Annotated[str, Field(description="query_id returned by logs_insights_query")],
+        query_id: Annotated[str, Field(max_length=64, description="query_id returned by logs_insights_query")],
         wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
         """Resume a Logs Insights query started by logs_insights_query and return its rows.
 
-        Use the same target_account_id as the original query.
+        Use the same target_account_id as the original query. Only queries over allowlisted log
+        groups are served.
 
         Example: logs_insights_get_results(query_id="<query_id>", target_account_id="222222222222")
         """
         if not _QUERY_ID.match(query_id):
             raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")
+        if not rt.settings.allowed_log_groups:
+            raise ToolFailure("access_denied", "no log groups are allowlisted for Logs Insights on this server")
         account = await rt.account(target_account_id)
+        await _check_allowlisted_query(rt, account=account, query_id=query_id)
         return await _wait(rt, account=account, query_id=query_id, wait_s=wait_seconds)
