@@ -13,10 +13,23 @@ from mcp.types import CallToolResult, TextContent
 
 # Vendor error types pass through unchanged; AWS errors are classified below.
 VENDOR_ERROR_TYPES = frozenset(
-    {"invalid_request", "unauthorized", "account_not_found", "credential_error", "assume_role_error", "database_error"}
+    {
+        "invalid_request",
+        "unauthorized",
+        "account_not_found",
+        "credential_error",
+        "assume_role_error",
+        "database_error",
+        "throttled",
+    }
 )
+# AWS refused the credentials themselves: invalidate them, vend anew once, retry once (aws.AccountClients.call).
+EXPIRED_CREDENTIAL_CODES = frozenset(
+    {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException"}
+)
+THROTTLED_RETRY_AFTER_S = 2
 
-_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
               "RequestLimitExceeded", "ServiceQuotaExceededException"}  # fmt: skip
 _INVALID = {"ValidationException", "InvalidParameterException", "InvalidParameterValueException",
@@ -36,19 +49,25 @@ class ToolFailure(Exception):
             ``not_found``, ``aws_error``, ``timeout`` or a vendor error type.
         message: What went wrong and what to do, without secrets.
         request_id: The AWS request id, when an AWS call failed.
+        retry_after_s: Set when the failure is retryable: seconds to wait before calling again.
     """
 
-    def __init__(self, error_type: str, message: str, *, request_id: str | None = None) -> None:
+    def __init__(
+        self, error_type: str, message: str, *, request_id: str | None = None, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.message = message
         self.request_id = request_id
+        self.retry_after_s = retry_after_s
 
     def payload(self) -> dict[str, Any]:
-        """``{"error_type", "message", "request_id"?}``."""
+        """``{"error_type", "message", "request_id"?, "retry_after_s"?}``."""
         body: dict[str, Any] = {"error_type": self.error_type, "message": self.message}
         if self.request_id:
             body["request_id"] = self.request_id
+        if self.retry_after_s is not None:
+            body["retry_after_s"] = self.retry_after_s
         return body
 
     def to_result(self) -> CallToolResult:
@@ -78,7 +97,10 @@ def from_client_error(exc: ClientError, *, operation: str, account_id: str, scop
         )
     if code in _THROTTLED:
         return ToolFailure(
-            "throttled", f"{operation} was throttled ({code}); retry after a short wait.", request_id=request_id
+            "throttled",
+            f"{operation} was throttled ({code}); retry after a short wait.",
+            request_id=request_id,
+            retry_after_s=THROTTLED_RETRY_AFTER_S,
         )
     if code in _INVALID:
         return ToolFailure(

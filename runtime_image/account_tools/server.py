@@ -256,6 +256,8 @@ def build_runtime(
         vend,
         advisory_refresh_s=settings.advisory_refresh_s,
         mandatory_refresh_s=settings.mandatory_refresh_s,
+        revalidate_s=settings.revalidate_s,
+        enabled=settings.credential_cache,
         on_vend=lambda seconds, scope: record_vend_latency(seconds, scope=scope),
     )
     observe_cache_hit_ratio(lambda: cache.stats.hit_ratio)
@@ -272,8 +274,6 @@ def build_runtime(
 
 def build_server(rt: ToolRuntime) -> AccountToolsServer:
     """An ``MCPServer`` with every tool group registered and a ``/ping`` health route."""
-        revalidate_s=settings.revalidate_s,
-        enabled=settings.credential_cache,
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
     server.tool_metrics = rt.metrics
     server.verifier = rt.verifier

@@ -13,10 +13,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from account_tools.errors import VENDOR_ERROR_TYPES, ToolFailure
+from account_tools.errors import THROTTLED_RETRY_AFTER_S, VENDOR_ERROR_TYPES, ToolFailure
 from account_tools.settings import VEND_TIMEOUT_S
 
-LAMBDA_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S)
+LAMBDA_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S)
+# Lambda refuses the invoke when the vendor's concurrency is exhausted: retryable, like the vendor's own throttling.
+_INVOKE_THROTTLED = {"TooManyRequestsException", "ThrottlingException", "EC2ThrottledException"}
 
 
 class VendorClient:
@@ -45,10 +47,14 @@ class VendorClient:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
+            if code in _INVOKE_THROTTLED:
+                raise ToolFailure(
+                    "throttled", f"the credential vendor is busy ({code})", retry_after_s=THROTTLED_RETRY_AFTER_S
+                ) from exc
             raise ToolFailure("credential_error", f"the credential vendor could not be invoked ({code})") from exc
         except BotoCoreError as exc:
             raise ToolFailure(
-                "credential_error", f"the credential vendor could not be reached ({type(exc).__name__})"
+                "timeout", f"the credential vendor could not be reached ({type(exc).__name__})", retry_after_s=5
             ) from exc
         raw = response["Payload"].read()
         if response.get("FunctionError"):
@@ -62,11 +68,28 @@ class VendorClient:
             error_type = body.get("error_type")
             if error_type not in VENDOR_ERROR_TYPES:
                 error_type = "credential_error"
-            raise ToolFailure(str(error_type), str(body.get("message", "credential vending failed")))
+            retry_after = body.get("retry_after_s")
+            raise ToolFailure(
+                str(error_type),
+                str(body.get("message", "credential vending failed")),
+                retry_after_s=float(retry_after) if isinstance(retry_after, int | float) else None,
+            )
         return body
 
-    def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str) -> dict[str, Any]:
+    def vend(
+        self,
+        *,
+        account_id: str,
+        scope: str,
+        region: str | None,
+        assertion: str,
+        rejected_access_key_id: str | None = None,
+    ) -> dict[str, Any]:
         """Vend credentials for the caller of ``assertion``, as botocore refreshable-credential metadata.
+
+        The vendor answers from its own cache while its credentials for this key are fresh (it still
+        checks the assertion, the grant and the account); ``rejected_access_key_id`` names credentials
+        AWS refused, which it then replaces instead.
 
         Returns:
             ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region"}``.
@@ -77,6 +100,8 @@ class VendorClient:
         payload: dict[str, Any] = {"action": "vend", "account_id": account_id, "scope": scope, "assertion": assertion}
         if region:
             payload["region"] = region
+        if rejected_access_key_id:
+            payload["rejected_access_key_id"] = rejected_access_key_id
         creds = self._invoke(payload)["credentials"]
         return {
             "access_key": creds["access_key_id"],

@@ -1,6 +1,6 @@
 """The exact AWS request each Cost Explorer / commitments / CloudTrail / Lake tool sends, and its error types.
 
-No network: the vendor is a fake that records vends, and ``AccountClients.client`` returns boto3 clients
+No network: the vendor is a fake that records vends, and ``AccountClients._client`` returns boto3 clients
 wrapped in a botocore ``Stubber`` that asserts each request's parameters.
 """
 
@@ -20,6 +20,7 @@ from mcp import Client
 
 from account_tools.aws import AccountClients
 from account_tools.caller import current_caller
+from account_tools.credentials import Entry
 from account_tools.params import account_id as normalized_account
 from account_tools.server import AccountToolsServer, build_runtime, build_server
 from account_tools.settings import RuntimeSettings
@@ -104,16 +105,13 @@ def _harness(monkeypatch: pytest.MonkeyPatch, granted: tuple[str, ...] = (DEFAUL
         stubbers[service].activate()
     made: list[tuple[str, str, str]] = []
 
-    def stubbed_client(
-        self: AccountClients, service: str, *, account_id: str, scope: str, region: str | None = None
-    ) -> Any:
-        caller = current_caller.get()
-        assert caller is not None
-        self._cache.get(caller.principal, account_id, scope, region)  # vend, as the real method does
-        made.append((service, account_id, scope))
+    def stubbed_client(self: AccountClients, entry: Entry, service: str, region: str | None) -> Any:
+        assert entry.lease is not None  # vended for the current caller, as the real method's entry is
+        assert entry.key.principal == current_caller.get().principal  # type: ignore[union-attr]
+        made.append((service, entry.key.account_id, entry.key.scope))
         return stubbers[service].client
 
-    monkeypatch.setattr(AccountClients, "client", stubbed_client)
+    monkeypatch.setattr(AccountClients, "_client", stubbed_client)
     yield Harness(build_server(rt), vendor, stubbers, made, callers)
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
