@@ -13,6 +13,7 @@ class VendorError(Exception):
     """Base class: a vend that failed in a way the caller can be told about."""
 
     error_type: ClassVar[str] = "credential_error"
+    retry_after_s: ClassVar[int | None] = None  # set on retryable errors: seconds to wait
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -57,3 +58,10 @@ class DatabaseError(VendorError):
     """The registry could not be read."""
 
     error_type = "database_error"
+
+
+class ThrottledError(VendorError):
+    """STS, KMS or the registry is throttling the vendor: retryable, unlike ``credential_error``."""
+
+    error_type = "throttled"
+    retry_after_s = 2

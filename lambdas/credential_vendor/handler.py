@@ -11,6 +11,7 @@ payloads (never raised), so the caller always gets an ``error_type``.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from functools import cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from caller_assertion import KmsPublicKey
+from credential_vendor.cache import VendCache
 from credential_vendor.errors import VendorError
 from credential_vendor.logic import STS_CONFIG, CredentialVendor
 from credential_vendor.models import (
@@ -44,6 +46,7 @@ def _vendor() -> CredentialVendor:
         sts_client=boto3.client("sts", config=STS_CONFIG),
         kms_client=kms,
         assertion_key=KmsPublicKey(kms, settings.assertion_key_id),
+        cache=VendCache(),  # lives as long as the execution environment
     )
 
 
@@ -54,6 +57,16 @@ def _principal(vendor: CredentialVendor, assertion: str | None) -> str | None:
     except VendorError:
         return None
     return f"{caller.kind}:{caller.sub}"
+
+
+def _upstream(vendor: CredentialVendor) -> dict[str, int]:
+    """This environment's totals so far: STS, KMS and registry calls, and its own cache's hits and misses."""
+    upstream = getattr(vendor, "upstream", None)  # stand-in vendors in tests have none
+    totals = asdict(upstream) if upstream is not None else {}
+    cache = getattr(vendor, "cache", None)
+    if cache is not None:
+        totals |= {"cache_hits": cache.hits, "cache_misses": cache.misses}
+    return totals
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -98,8 +111,12 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
         credentials = vendor.vend(request)
     except VendorError as exc:
         metrics.add_metric(name="VendFailure", unit=MetricUnit.Count, value=1)
-        logger.warning("vend failed", extra={"outcome": exc.error_type, "reason": exc.message})
-        return ErrorResponse(error_type=exc.error_type, message=exc.message).model_dump()
+        logger.warning(
+            "vend failed", extra={"outcome": exc.error_type, "reason": exc.message, "upstream": _upstream(vendor)}
+        )
+        return ErrorResponse(
+            error_type=exc.error_type, message=exc.message, retry_after_s=exc.retry_after_s
+        ).model_dump(exclude_none=True)
     finally:
         metrics.add_metric(
             name="VendLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
@@ -115,6 +132,7 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
             "target_account_id": credentials.account_id,
             "auth_type": credentials.auth_type,
             "expiration": credentials.expiration,
+            "upstream": _upstream(vendor),
         },
     )
     return VendResponse(credentials=credentials).model_dump()

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import binascii
 import re
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +42,7 @@ from caller_assertion import (
     session_name,
     verify_assertion,
 )
+from credential_vendor.cache import VendCache
 from credential_vendor.constants import AWS_CONNECT_TIMEOUT_S, AWS_MAX_ATTEMPTS, AWS_READ_TIMEOUT_S
 from credential_vendor.errors import (
     AccountNotFoundError,
@@ -47,6 +50,7 @@ from credential_vendor.errors import (
     CredentialError,
     DatabaseError,
     SessionPolicyTooLargeForStsError,
+    ThrottledError,
     UnauthorizedError,
 )
 from credential_vendor.models import VendedCredentials, VendRequest
@@ -86,6 +90,31 @@ def _sts_client_for_keys(access_key_id: str, secret_access_key: str, region: str
     )
 
 
+# Throttling answers of STS and KMS, and PostgreSQL's too_many_connections / cannot_connect_now.
+_AWS_THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+                  "LimitExceededException"}  # fmt: skip
+_PG_THROTTLED = {"53300", "57P03"}
+
+
+def _raise_if_throttled(code: str, service: str) -> None:
+    if code in _AWS_THROTTLED:
+        raise ThrottledError(f"{service} is throttling the credential vendor ({code}); retry shortly")
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    detail = exc.args[0] if exc.args else None
+    return str(detail.get("C")) if isinstance(detail, dict) else None
+
+
+@dataclass
+class UpstreamCalls:
+    """What this execution environment asked of STS, KMS and the registry (logged with each answer)."""
+
+    sts_calls: int = 0
+    kms_calls: int = 0
+    registry_reads: int = 0
+
+
 def iso_utc(moment: datetime) -> str:
     """Format a timestamp as ISO-8601 UTC with a ``Z`` suffix (second precision)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -115,6 +144,7 @@ class CredentialVendor:
         assertion_key: KmsPublicKey,
         sts_client_for_keys: StsClientFactory = _sts_client_for_keys,
         clock: Callable[[], float] = time.time,
+        cache: VendCache | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry
@@ -123,15 +153,22 @@ class CredentialVendor:
         self._assertion_key = assertion_key
         self._sts_for_keys = sts_client_for_keys
         self._clock = clock
+        self.cache = cache
+        self._registry_lock = threading.Lock()  # one connection; the local endpoint serves on threads
+        self.upstream = UpstreamCalls()
 
     # -- registry ------------------------------------------------------------
     def _with_store(self, operation: Callable[[Any], Any]) -> Any:
         """Run a registry read (one retry on a stale connection or rotated password), mapping failures."""
         try:
-            return self._registry.run(operation)
+            with self._registry_lock:
+                self.upstream.registry_reads += 1
+                return self._registry.run(operation)
         except (pg8000.exceptions.InterfaceError, OSError) as exc:
             raise DatabaseError("the account registry is unreachable; retry later") from exc
         except pg8000.exceptions.DatabaseError as exc:
+            if _sqlstate(exc) in _PG_THROTTLED:
+                raise ThrottledError("the account registry is busy; retry shortly") from exc
             raise DatabaseError("the account registry query failed") from exc
         except (ClientError, BotoCoreError) as exc:  # fetching the database secret
             raise DatabaseError("the account registry credentials could not be read") from exc
@@ -206,6 +243,22 @@ class CredentialVendor:
         region = request.region or record.region or self._settings.default_region
         policy = self._session_policy(request.scope, record.account_id)
         duration = request.duration_seconds or self._settings.session_duration_s
+        if self.cache is None:
+            return self._vend_new(record, caller, request.scope, region, policy, duration)
+        # Authorized above on every request (assertion, grant, account row): a hit saves only STS and KMS.
+        key = (caller.kind, caller.sub, session_name(caller), record.account_id, request.scope, region, duration)
+        fingerprint = (record.auth_type, record.role_arn, record.external_id, record.access_key_id,
+                       record.secret_access_key_encrypted, record.secret_kms_key_arn, policy)  # fmt: skip
+        return self.cache.get_or_vend(
+            key,
+            fingerprint,
+            lambda: self._vend_new(record, caller, request.scope, region, policy, duration),
+            rejected_access_key_id=request.rejected_access_key_id,
+        )
+
+    def _vend_new(
+        self, record: AccountRecord, caller: CallerAssertion, scope: str, region: str, policy: str, duration: int
+    ) -> VendedCredentials:
         if record.auth_type == "iam_role":
             creds, principal_arn = self._assume_role(record, caller, policy, duration)
         else:
@@ -221,7 +274,7 @@ class CredentialVendor:
             account_id=record.account_id,
             region=region,
             auth_type=record.auth_type,
-            scope=request.scope,
+            scope=scope,
         )
 
     def _session_policy(self, scope: str, account_id: str) -> str:
@@ -246,6 +299,7 @@ class CredentialVendor:
                 f" {self._settings.customer_role_name_pattern!r}"
             )
         try:
+            self.upstream.sts_calls += 1
             response = self._sts.assume_role(
                 RoleArn=record.role_arn,
                 RoleSessionName=session_name(caller),
@@ -257,6 +311,7 @@ class CredentialVendor:
         except ClientError as exc:
             # STS's message names the calling principal (the vendor's own role ARN): only the code is passed on.
             code = exc.response.get("Error", {}).get("Code", "Unknown")
+            _raise_if_throttled(code, "STS")
             raise AssumeRoleError(
                 f"AssumeRole into {record.role_arn} failed ({code}){_ASSUME_ROLE_HINTS.get(code, '')}"
             ) from exc
@@ -270,6 +325,7 @@ class CredentialVendor:
         if not (record.access_key_id and record.secret_access_key_encrypted and record.secret_kms_key_arn):
             raise CredentialError(f"account {record.account_id} has no stored access key")
         try:
+            self.upstream.kms_calls += 1
             secret = decrypt_secret(
                 self._kms,
                 key_arn=record.secret_kms_key_arn,
@@ -279,6 +335,7 @@ class CredentialVendor:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
+            _raise_if_throttled(code, "KMS")
             raise CredentialError(
                 f"the stored secret of account {record.account_id} could not be decrypted ({code})"
             ) from exc
@@ -287,9 +344,11 @@ class CredentialVendor:
         try:
             # The vendor's own regional STS endpoint, whatever the account's region (credentials are global).
             sts = self._sts_for_keys(record.access_key_id, secret, self._sts.meta.region_name)
+            self.upstream.sts_calls += 1
             response = sts.get_federation_token(Name=federation_name(caller), Policy=policy, DurationSeconds=duration)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
+            _raise_if_throttled(code, "STS")
             raise CredentialError(f"GetFederationToken for account {record.account_id} failed ({code})") from exc
         except BotoCoreError as exc:
             raise CredentialError(f"GetFederationToken for account {record.account_id} failed") from exc

@@ -35,6 +35,11 @@ class VendRequest(BaseModel):
         le=MAX_SESSION_DURATION_S,
         description="credential lifetime in seconds, 900-3600; default from the vendor's settings",
     )
+    rejected_access_key_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z0-9]{16,128}$",
+        description="an access key AWS refused (ExpiredToken...): if it is the cached one, vend anew",
+    )
 
     @field_validator("scope")
     @classmethod
@@ -94,3 +99,4 @@ class ErrorResponse(BaseModel):
     ok: Literal[False] = False
     error_type: str
     message: str
+    retry_after_s: int | None = Field(default=None, description="set when retryable: seconds to wait")
