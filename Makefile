@@ -20,11 +20,13 @@ export AWS_EC2_METADATA_DISABLED := true
 .PHONY: install system-deps demo test lint format unit integration infra e2e synth cfn-lint bench clean lock wheels smoke rds-ca-bundle
 
 # The development environment, exactly as locked: every file hash-checked, nothing resolved here.
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(PYTHON_VERSION)" else \
 		f"$(VENV) runs Python {v}; this project uses $(PYTHON_VERSION): rm -rf $(VENV) and make install")'
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	# The operators' CLI (console script account-tools-admin), its dependencies already locked above.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 # Locked linux/arm64 wheels of both deployables (and this machine's wheels of the runtime, for the
@@ -67,7 +69,7 @@ demo: system-deps $(VENV)/.installed  ## local stack + scripted agent session; A
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy lambdas/credential_vendor lambdas/account_registry lambdas/account_admin lambdas/caller_assertion lambdas/gateway_interceptor runtime_image/account_tools runtime_image/main.py local_stack stacks smoke app.py
+	$(VENV)/bin/mypy lambdas/credential_vendor lambdas/account_registry lambdas/account_admin lambdas/caller_assertion lambdas/gateway_interceptor account_tools_admin runtime_image/account_tools runtime_image/main.py local_stack stacks smoke app.py
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -28,17 +28,17 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from account_admin.logic import AccountAdmin, RegisterAccount, RegisterOrganization
 from account_registry import constants as registry_env
 from account_registry.constants import ADMIN_DB_ROLE, FUNCTION_DB_ROLES, MIGRATOR_DB_ROLE, VENDOR_DB_ROLE
 from account_registry.migrate import apply_migrations
 from account_registry.roles import ensure_roles
-from account_registry.store import DatabaseSettings, RegistryStore, connect
+from account_registry.store import DatabaseSettings, connect
 from account_tools import constants as runtime_env
 from caller_assertion import CallerAssertion, sign_assertion
 from credential_vendor import constants as vendor_env
 from gateway_interceptor import constants as interceptor_env
 from local_stack.demo_data import demo_seed, post_seed
+from local_stack.lambda_endpoint import ENV_SIGV4_KEYS_FILE
 from local_stack.postgres import EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,9 @@ ADMIN_FUNCTION = "account-admin"
 INTERCEPTOR_FUNCTION = "gateway-interceptor"
 INVOKE_SCOPE = "account-tools/invoke"
 USERS_CLIENT = "local-users-client"
+# The operator (an IAM user in the host account) who registers the demo data with the console script.
+OPERATOR = "operator"
+ADMIN_CONSOLE_SCRIPT = "account-tools-admin"
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,8 @@ class LocalStack:
         self.client_secrets[USERS_CLIENT] = secrets.token_urlsafe(24)
         self.user_passwords = {name: secrets.token_urlsafe(12) for name, p in PRINCIPALS.items() if p.kind == "user"}
         self._tokens: dict[str, str] = {}
+        self.user_arns: dict[str, str] = {}  # component -> its IAM user's ARN in the host account
+        self.signing_keys_file = self.log_dir / "sigv4-keys.json"
         self.long_lived_secrets: list[str] = []  # aksk secrets as registered (tests check they never leak)
 
     # -- addresses -------------------------------------------------------------
@@ -275,6 +280,7 @@ class LocalStack:
                                   str(self._oauth_config())], _base_env())  # fmt: skip
             self._wait_port(self.lambda_port, "vendor endpoint")
             self._wait_port(self.admin_port, "admin endpoint")
+            self.seed_registry()
             self._wait_port(self.interceptor_port, "interceptor endpoint")
             self._wait_http(f"{self.issuer}/.well-known/jwks.json", "OAuth issuer")
             self._spawn(
@@ -369,6 +375,7 @@ class LocalStack:
                 vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
                 vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AccountToolsReadOnly*",
                 "POWERTOOLS_SERVICE_NAME": "account-admin",
+                ENV_SIGV4_KEYS_FILE: str(self.signing_keys_file),
             }
         )
 
@@ -491,13 +498,15 @@ class LocalStack:
         settings = self.postgres.settings
         host = self.account_admin_credentials(HOST_ACCOUNT)
         iam = self.client("iam", host)
-        for component in ("vendor", "admin", "runtime", "interceptor", "gateway"):
-            iam.create_user(UserName=f"local-{component}")
+        for component in ("vendor", "admin", "runtime", "interceptor", "gateway", OPERATOR):
+            user = iam.create_user(UserName=f"local-{component}")["User"]
             key = iam.create_access_key(UserName=f"local-{component}")["AccessKey"]
             self.host_keys[component] = {
                 "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
                 "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
             }
+            self.user_arns[component] = user["Arn"]
+        self._write_signing_keys()
         kms = self.client("kms", host)
         self.kms_key_arn = kms.create_key(Description="registry secrets")["KeyMetadata"]["Arn"]
         self.assertion_key_arn = kms.create_key(
@@ -530,40 +539,80 @@ class LocalStack:
             apply_migrations(migrator)
         finally:
             migrator.close()
-        conn = connect(self.db_settings(ADMIN_DB_ROLE))
-        try:
-            admin = AccountAdmin(RegistryStore(conn), kms_client=self.client("kms", host), key_arn=self.kms_key_arn)
-            orgs: dict[str, str] = {}
-            for account_id, alias, org_name, auth_type in (
-                (HOST_ACCOUNT, "platform", ORG_PLATFORM, "iam_role"),
-                (ROLE_ACCOUNT, "acme-prod", ORG_ACME, "iam_role"),
-                (AKSK_ACCOUNT, "globex-legacy", ORG_GLOBEX, "aksk"),
-            ):
-                orgs[org_name] = self._seed_account(
-                    admin, account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type
-                )
-            self._seed_grants(RegistryStore(conn), orgs)
-        finally:
-            conn.close()
+
+    def seed_registry(self) -> None:
+        """Register the demo organizations, accounts and grants as an operator does: ``account-tools-admin``
+        through the admin function URL (signed as the ``local-operator`` IAM user)."""
+        orgs: dict[str, str] = {}
+        for account_id, alias, org_name, auth_type in (
+            (HOST_ACCOUNT, "platform", ORG_PLATFORM, "iam_role"),
+            (ROLE_ACCOUNT, "acme-prod", ORG_ACME, "iam_role"),
+            (AKSK_ACCOUNT, "globex-legacy", ORG_GLOBEX, "aksk"),
+        ):
+            orgs[org_name] = self._seed_account(
+                account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type
+            )
+        self._seed_grants(orgs)
+
+    def _write_signing_keys(self) -> None:
+        """The keys the local admin function URL verifies SigV4 signatures with (only the operator's)."""
+        keys = self.host_keys[OPERATOR]
+        path = self.log_dir / "sigv4-keys.json"
+        path.write_text(
+            json.dumps(
+                {keys["AWS_ACCESS_KEY_ID"]: {"secret": keys["AWS_SECRET_ACCESS_KEY"], "arn": self.user_arns[OPERATOR]}}
+            )
+        )
+        path.chmod(0o600)
+        self.signing_keys_file = path
+
+    @property
+    def admin_function_url(self) -> str:
+        """The admin function's URL (``AWS_IAM`` auth, as the CDK app configures it)."""
+        return f"{self.admin_url}/"
+
+    def operator_env(self, keys: dict[str, str] | None = None) -> dict[str, str]:
+        """An operator's shell: their IAM user's keys, the region and the admin function URL."""
+        return _base_env() | (keys or self.host_keys[OPERATOR]) | {"ACCOUNT_TOOLS_ADMIN_URL": self.admin_function_url}
+
+    def admin_cli(
+        self, *args: str, stdin: str | None = None, keys: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the ``account-tools-admin`` console script (``--output json``) as the local operator.
+
+        Raises:
+            RuntimeError: ``check`` and the command failed (its one-line error in the message).
+        """
+        script = Path(sys.executable).parent / ADMIN_CONSOLE_SCRIPT
+        if not script.exists():
+            raise RuntimeError(f"{script} is missing: run `make install` (pip install -e .)")
+        result = subprocess.run(
+            [str(script), "--output", "json", *args],
+            input=stdin or "",
+            capture_output=True,
+            text=True,
+            env=self.operator_env(keys),
+            timeout=60,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"account-tools-admin {' '.join(args[:2])} failed: {result.stderr.strip()}")
+        return result
 
     def user_sub(self, name: str) -> str:
         """The ``sub`` of a seeded user (stable per name)."""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"local-user:{name}"))
 
-    def _seed_grants(self, store: RegistryStore, orgs: dict[str, str]) -> None:
+    def _seed_grants(self, orgs: dict[str, str]) -> None:
         """Agents are granted their organizations directly; users through their group."""
         for principal in PRINCIPALS.values():
             for org_name in principal.orgs:
                 kind, who = ("client", principal.name) if principal.kind == "agent" else ("group", str(principal.group))
-                store.grants.add_grant(
-                    principal_type=kind,  # type: ignore[arg-type]
-                    principal=who,
-                    org_id=uuid.UUID(orgs[org_name]),
-                    account_id=None,
-                    actor="local-stack-seed",
+                self.admin_cli(
+                    "grants", "grant", "--principal-type", kind, "--principal", who, "--org-id", orgs[org_name]
                 )
 
-    def _seed_account(self, admin: AccountAdmin, *, account_id: str, alias: str, org_name: str, auth_type: str) -> str:
+    def _seed_account(self, *, account_id: str, alias: str, org_name: str, auth_type: str) -> str:
         creds = self.account_admin_credentials(account_id)
         marker = f"{alias}-{account_id}"
         post_seed(self.moto_url, demo_seed(account_id, alias))  # CloudTrail, Lake, Cost Explorer data
@@ -582,7 +631,8 @@ class LocalStack:
             ],
         )
         iam = self.client("iam", creds)
-        org = admin.register_organization(RegisterOrganization(name=org_name))
+        org = json.loads(self.admin_cli("orgs", "create", "--name", org_name).stdout)["organization"]
+        register = ["accounts", "register", "--account-id", account_id, "--org-id", org["id"], "--alias", alias]
         if auth_type == "iam_role":
             trust = {
                 "Version": "2012-10-17",
@@ -591,30 +641,20 @@ class LocalStack:
                         "Effect": "Allow",
                         "Principal": {"AWS": f"arn:aws:iam::{HOST_ACCOUNT}:root"},
                         "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                        "Condition": {"StringEquals": {"sts:ExternalId": org.external_id}},
+                        "Condition": {"StringEquals": {"sts:ExternalId": org["external_id"]}},
                     }
                 ],
             }
             role = iam.create_role(RoleName=CUSTOMER_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-            request = RegisterAccount(
-                account_id=account_id, org_id=str(org.id), auth_type="iam_role", alias=alias, role_arn=role["Arn"]
-            )
+            self.admin_cli(*register, "--auth-type", "iam_role", "--role-arn", role["Arn"])
         else:
             iam.create_user(UserName="agentcore-reader")
             key = iam.create_access_key(UserName="agentcore-reader")["AccessKey"]
             self.long_lived_secrets.append(key["SecretAccessKey"])
-            request = RegisterAccount.model_validate(
-                {
-                    "account_id": account_id,
-                    "org_id": str(org.id),
-                    "auth_type": "aksk",
-                    "alias": alias,
-                    "access_key_id": key["AccessKeyId"],
-                    "secret_access_key": key["SecretAccessKey"],
-                }
+            self.admin_cli(
+                *register, "--auth-type", "aksk", "--access-key-id", key["AccessKeyId"], stdin=key["SecretAccessKey"]
             )
-        admin.register_account(request)
         self.accounts.append(
             SeededAccount(account_id=account_id, alias=alias, auth_type=auth_type, marker=marker, org=org_name)
         )
-        return str(org.id)
+        return str(org["id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -258,6 +258,90 @@ class RegistryStore:
         )
         return bool(self._conn.row_count)
 
+    # -- operator bookkeeping (the admin function) -----------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around the block: every change and its audit row commit together, or neither."""
+        self._conn.run("BEGIN")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(pg8000.exceptions.InterfaceError, OSError):
+                self._conn.run("ROLLBACK")
+            raise
+        self._conn.run("COMMIT")
+
+    def audit(self, *, actor: str, action: str, object_type: str, object_id: str, details: dict[str, Any]) -> None:
+        """Append one audit row (call inside the change's transaction; never put secret values in ``details``)."""
+        self._conn.run(
+            "INSERT INTO audit_log (actor, action, object_type, object_id, details)"
+            " VALUES (:actor, :action, :object_type, :object_id, CAST(:details AS JSONB))",
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            details=json.dumps(details, default=str),
+        )
+
+    def lock(self, key: str) -> None:
+        """Serialize concurrent transactions on ``key`` until this transaction ends (advisory lock)."""
+        self._conn.run("SELECT pg_advisory_xact_lock(hashtext(:key))", key=key)
+
+    def find_organizations(self, *, name: str | None = None, external_id: str | None = None) -> list[Organization]:
+        """Organizations with this name and/or ExternalId, oldest first."""
+        rows = self._conn.run(
+            "SELECT id, name, external_id, created_at FROM organizations"
+            " WHERE (CAST(:name AS TEXT) IS NULL OR name = :name)"
+            " AND (CAST(:external_id AS TEXT) IS NULL OR external_id = :external_id) ORDER BY created_at, id",
+            name=name,
+            external_id=external_id,
+        )
+        return [Organization(id=r[0], name=r[1], external_id=r[2], created_at=r[3]) for r in rows]
+
+    def account_details(self, account_id: str) -> dict[str, Any] | None:
+        """What an operator may see of one account (no secret, no ExternalId), or None."""
+        rows = self._conn.run(
+            "SELECT a.account_id, a.alias, a.auth_type, COALESCE(a.region, 'us-east-1'), a.enabled, a.role_arn,"
+            " a.access_key_id, a.org_id, o.name, a.secret_kms_key_arn IS NOT NULL, a.secret_encrypted_at,"
+            " a.last_verified_at, a.created_at, a.updated_at"
+            " FROM aws_accounts a LEFT JOIN organizations o ON o.id = a.org_id WHERE a.account_id = :account_id",
+            account_id=account_id,
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        secret = None if r[2] != "aksk" else ("kms" if r[9] else "first-version (not usable: run import-v1)")
+        return {
+            "account_id": r[0], "alias": r[1], "auth_type": r[2], "region": r[3], "enabled": r[4],
+            "role_arn": r[5], "access_key_id": r[6], "org_id": str(r[7]) if r[7] else None, "org_name": r[8],
+            "secret": secret, "secret_encrypted_at": r[10], "last_verified_at": r[11],
+            "created_at": r[12], "updated_at": r[13],
+        }  # fmt: skip
+
+    def update_account(self, account_id: str, changes: dict[str, Any]) -> bool:
+        """Set ``changes`` (alias, region, role_arn only) on an account. Returns False if it is not registered."""
+        allowed = {"alias", "region", "role_arn"}
+        if not changes or set(changes) - allowed:
+            raise ValueError(f"only {sorted(allowed)} can be updated")
+        assignments = ", ".join(f"{column} = :{column}" for column in sorted(changes))
+        self._conn.run(
+            f"UPDATE aws_accounts SET {assignments}, updated_at = now() WHERE account_id = :account_id",  # noqa: S608 - column names from the allow-list above
+            account_id=account_id,
+            **changes,
+        )
+        return bool(self._conn.row_count)
+
+    def delete_account(self, account_id: str) -> bool:
+        """Delete an account row (its grants cascade). Returns False if it is not registered."""
+        self._conn.run("DELETE FROM aws_accounts WHERE account_id = :account_id", account_id=account_id)
+        return bool(self._conn.row_count)
+
+    def record_verification(self, account_id: str) -> None:
+        """Stamp ``last_verified_at`` (UTC now)."""
+        self._conn.run(
+            "UPDATE aws_accounts SET last_verified_at = now() WHERE account_id = :account_id", account_id=account_id
+        )
+
 
 _GRANT_COLUMNS = "id, principal_type, principal, org_id, account_id, created_by, created_at, revoked_by, revoked_at"
 _GRANT_FIELDS = tuple(c.strip() for c in _GRANT_COLUMNS.split(","))
@@ -391,17 +475,27 @@ class GrantStore:
         return [_grant(r) for r in rows]
 
     def list_audit(
-        self, *, object_type: str | None = None, object_id: str | None = None, since: datetime | None = None
+        self,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
     ) -> list[AuditEntry]:
-        """Audit entries matching the filters, oldest first."""
+        """Audit entries matching the filters (``since`` inclusive, ``until`` exclusive), oldest first."""
         rows = self._conn.run(
             "SELECT id, at, actor, action, object_type, object_id, details FROM audit_log"
             " WHERE (CAST(:object_type AS TEXT) IS NULL OR object_type = :object_type)"
             " AND (CAST(:object_id AS TEXT) IS NULL OR object_id = :object_id)"
-            " AND (CAST(:since AS TIMESTAMPTZ) IS NULL OR at >= CAST(:since AS TIMESTAMPTZ)) ORDER BY at, id",
+            " AND (CAST(:since AS TIMESTAMPTZ) IS NULL OR at >= CAST(:since AS TIMESTAMPTZ))"
+            " AND (CAST(:until AS TIMESTAMPTZ) IS NULL OR at < CAST(:until AS TIMESTAMPTZ))"
+            " ORDER BY at, id LIMIT :limit",
             object_type=object_type,
             object_id=object_id,
             since=since,
+            until=until,
+            limit=limit,
         )
         return [
             AuditEntry(id=r[0], at=r[1], actor=r[2], action=r[3], object_type=r[4], object_id=r[5], details=r[6])
@@ -444,14 +538,17 @@ class RegistryConnection:
             with contextlib.suppress(pg8000.exceptions.InterfaceError, OSError):
                 conn.close()
 
-    def run(self, operation: Callable[[RegistryStore], T]) -> T:
+    def run(self, operation: Callable[[RegistryStore], T], *, retry: bool = True) -> T:
         """Run ``operation`` on the store, retrying once on a stale connection or a rotated password.
+
+        Pass ``retry=False`` for writes: a connection lost during ``COMMIT`` leaves the outcome unknown,
+        and running the change again could apply it twice (check the connection with a read first).
 
         Raises:
             pg8000.exceptions.InterfaceError, OSError: The database is unreachable (after one retry).
             pg8000.exceptions.DatabaseError: The statement failed, or the login was refused twice.
         """
-        for attempt in (1, 2):
+        for attempt in (1, 2) if retry else (2,):
             try:
                 return operation(self.store())
             except (pg8000.exceptions.InterfaceError, OSError):

@@ -75,8 +75,11 @@ def test_vendor_role_reads_the_registry_and_can_change_nothing(vendor_db):
 def test_admin_role_writes_accounts_but_cannot_delete_or_change_the_schema(admin_db):
     assert not refused(admin_db, "INSERT INTO organizations (name, external_id) VALUES ('Roles Co', 'ext-roles-co')")
     assert not refused(admin_db, "UPDATE aws_accounts SET updated_at = now() WHERE account_id = '000000000000'")
+    # `accounts delete` (of a disabled account) is the one delete (migration 0003); its grants cascade.
+    assert not refused(admin_db, "DELETE FROM aws_accounts WHERE account_id = '000000000000'")
     for sql in (
-        "DELETE FROM aws_accounts",
+        "DELETE FROM organizations",
+        "DELETE FROM grants",
         "TRUNCATE organizations",
         "DROP TABLE aws_accounts",
         "CREATE TABLE admin_scratch (id int)",
@@ -103,7 +106,8 @@ def test_every_table_is_owned_by_the_migrator_and_readable_by_the_vendor(local_s
             for role, privileges in TABLE_PRIVILEGES.items():
                 for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
                     granted = conn.run("SELECT has_table_privilege(:r, :t, :p)", r=role, t=table, p=privilege)
-                    assert granted == [[privilege in privileges]], (role, table, privilege)
+                    account_delete = (role, table, privilege) == (ADMIN_DB_ROLE, "aws_accounts", "DELETE")
+                    assert granted == [[privilege in privileges or account_delete]], (role, table, privilege)
     finally:
         conn.close()
 

@@ -57,6 +57,8 @@ with mock_aws():
         org_id=uuid4(), external_id="ext-logtest-0001", enabled=True, created_at=now, updated_at=now,
     )
 
+    import contextlib, json
+
     class Store:
         def get_account(self, account_id):
             return record
@@ -64,16 +66,28 @@ with mock_aws():
         def replace_secret(self, account_id, **kwargs):
             return True
 
+        def list_organizations(self):
+            return []
+
+        def transaction(self):
+            return contextlib.nullcontext()
+
+        def audit(self, **kwargs):
+            print("AUDIT", kwargs)
+
     class Registry:
-        def run(self, operation):
+        def run(self, operation, retry=True):
             return operation(Store())
 
     h._registry = lambda: Registry()
+    def url_event(payload):  # a function URL request, its caller verified by Lambda
+        return {"requestContext": {"http": {"method": "POST"}, "authorizer": {"iam": {
+            "userArn": "arn:aws:iam::111111111111:user/operator"}}}, "body": json.dumps(payload)}
     event = {"action": "rotate_secret", "account_id": "333333333333", "access_key_id": "AKIANEWKEY0000000002",
              "secret_access_key": os.environ["TEST_SECRET"]}
-    print("RESULT", h.handler(event, context))
+    print("RESULT", h.handler(url_event(event), context))
     bad = dict(event, account_id="12ab")
-    print("RESULT", h.handler(bad, context))
+    print("RESULT", h.handler(url_event(bad), context))
 """
 )
 
@@ -131,11 +145,12 @@ def test_admin_handler_never_logs_the_plaintext_secret_even_with_log_event_and_d
 
     # Then it answered both requests
     results = [line for line in stdout.splitlines() if line.startswith("RESULT")]
-    assert "'rotated': True" in results[0]
-    assert "'invalid_request'" in results[1]
+    assert '"rotated": true' in results[0]
+    assert '"invalid_request"' in results[1]
     # And the logs (Powertools JSON on stdout, everything else on stderr) hold the outcome, never the secret
     logs = [line for line in stdout.splitlines() if not line.startswith("RESULT")] + stderr.splitlines()
     text = "\n".join(logs)
+    assert "arn:aws:iam::111111111111:user/operator" in text  # the audit row's actor
     assert '"outcome":"ok"' in text.replace(" ", "")
     for form in (SECRET, base64.b64encode(SECRET.encode()).decode(), SECRET.split("/")[-1]):
         assert form not in text
