@@ -10,6 +10,7 @@ payloads (never raised), so the caller always gets an ``error_type``.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict
 from functools import cache
@@ -34,9 +35,17 @@ from credential_vendor.models import (
 from credential_vendor.observability import logger, metrics, tracer
 from credential_vendor.settings import VendorSettings
 
+_BUILD_LOCK = threading.Lock()
+
+
+def _vendor() -> CredentialVendor:
+    """The vendor of this execution environment (one, even when requests arrive concurrently, as locally)."""
+    with _BUILD_LOCK:
+        return _build_vendor()
+
 
 @cache
-def _vendor() -> CredentialVendor:
+def _build_vendor() -> CredentialVendor:
     """Build the vendor once per execution environment (cold start)."""
     settings = VendorSettings.from_env()
     kms = boto3.client("kms", config=STS_CONFIG)
