@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from account_registry.constants import ADMIN_DB_ROLE
+from account_registry.constants import ADMIN_DB_ROLE, ENV_VENDOR_ROLE_ARN
 from credential_vendor.constants import (
     ENV_CUSTOMER_ROLE_NAME_PATTERN,
     ENV_DEFAULT_REGION,
@@ -79,6 +79,10 @@ class AccountAdmin(Construct):
         )
         self.function = self._fn.function
         self.role = self._fn.role
+        # Operators call the function through its URL with AWS_IAM auth: Lambda verifies the SigV4
+        # signature and hands the handler the caller's ARN, the actor of every audit row. A direct
+        # Invoke (no verified caller) is refused by the handler (docs/operations.md).
+        self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
         self._network = network
         for name, value in registry.grant_login(self._fn, ADMIN_DB_ROLE).items():
             self.function.add_environment(name, value)
@@ -89,3 +93,7 @@ class AccountAdmin(Construct):
         self._network.allow_calls(
             "Kms", "AdminEncrypts", actions=["kms:Encrypt"], resources=[key.key_arn], principals=[self.role]
         )
+
+    def use_vendor_role(self, role_arn: str) -> None:
+        """The role customers' roles trust: printed with what a customer deploys at registration."""
+        self.function.add_environment(ENV_VENDOR_ROLE_ARN, role_arn)

@@ -122,6 +122,7 @@ class AccountToolsStack(Stack):
         )
         vendor.use_key(key.key)
         admin.use_key(key.key)
+        admin.use_vendor_role(vendor.role.role_arn)
         # The first rotation changes the password right after the schedule is created: let the
         # migrations finish first. Functions serving requests only start once the schema exists.
         registry.rotation.node.add_dependency(migrations.resource)
@@ -196,6 +197,7 @@ class AccountToolsStack(Stack):
             "VendorFunctionName": (vendor.function.function_name, "Credential vendor Lambda"),
             "VendorRoleArn": (vendor.role.role_arn, "Role customers trust (customer onboarding template)"),
             "AdminFunctionName": (admin.function.function_name, "Account administration Lambda"),
+            "AdminFunctionUrl": (admin.url.url, "Admin function URL (AWS_IAM): account-tools-admin --stack <name>"),
             "RegistryEndpoint": (registry.instance.db_instance_endpoint_address, "Registry database endpoint"),
             "RegistrySecretArn": (registry.secret.secret_arn, "Registry master user secret (migrations only)"),
             "RuntimeArn": (runtime.runtime.agent_runtime_arn, "AgentCore Runtime of the MCP server"),

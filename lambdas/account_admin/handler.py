@@ -36,13 +36,13 @@ from account_admin.logic import (
     RegisterOrganization,
     UpdateAccount,
 )
+from account_registry.constants import ENV_VENDOR_ROLE_ARN
 from account_registry.log_safety import silence_sdk_wire_logs
 from account_registry.models import PrincipalType
 from account_registry.settings import RegistrySettings
 from account_registry.store import RegistryConnection, RegistryStore
 from credential_vendor.handler import validation_message
 
-ENV_VENDOR_ROLE_ARN = "VENDOR_ROLE_ARN"
 CUSTOMER_TEMPLATE = "cdk.out/assembly-CustomerOnboarding/CustomerOnboardingCustomerRole*.template.json"
 
 logger = Logger(service="account-admin")

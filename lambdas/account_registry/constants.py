@@ -30,6 +30,8 @@ ENV_REGISTRY_DB_HOST: Final = "REGISTRY_DB_HOST"  # iam: the RDS endpoint addres
 ENV_REGISTRY_DB_PORT: Final = "REGISTRY_DB_PORT"
 ENV_REGISTRY_DB_USER: Final = "REGISTRY_DB_USER"  # iam: this function's database role
 ENV_REGISTRY_CA_BUNDLE: Final = "REGISTRY_CA_BUNDLE"  # PEM file of the CAs that sign the server certificate
+# The credential vendor's role ARN, given to the admin function for customer onboarding instructions.
+ENV_VENDOR_ROLE_ARN: Final = "VENDOR_ROLE_ARN"
 ENV_REGISTRY_MASTER_SECRET_ARN: Final = "REGISTRY_MASTER_SECRET_ARN"  # noqa: S105 - a variable name; migrations only
 
 # The RDS global CA bundle, shipped in the Lambda bundle beside this module (see docs/deploy.md).

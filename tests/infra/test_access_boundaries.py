@@ -168,3 +168,20 @@ def test_kms_key_use_requires_the_row_encryption_context(dev: Synthesized) -> No
     for policy_id, statement in all_policy_statements(template):
         for action in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"):
             assert not grants(statement, action), f"{policy_id} grants {action}"
+
+
+def test_admin_function_is_reached_through_an_iam_authenticated_url(dev: Synthesized) -> None:
+    # The operator's verified ARN (the audit actor) comes from the function URL's AWS_IAM auth
+    from aws_cdk.assertions import Match, Template
+
+    template = Template.from_json(dev.platform)
+    template.has_resource_properties("AWS::Lambda::Url", {"AuthType": "AWS_IAM"})
+    template.resource_count_is("AWS::Lambda::Url", 1)
+    template.has_output("AdminFunctionUrl", {"Value": Match.any_value()})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "account_admin.handler.handler",
+            "Environment": {"Variables": Match.object_like({"VENDOR_ROLE_ARN": Match.any_value()})},
+        },
+    )
