@@ -20,11 +20,19 @@ from typing import Any
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_DESCRIPTION_CHARS = 1000
+# Every string argument is bounded: the server refuses longer strings in any argument before the tool
+# runs (account_tools.tools.structured_errors). The schema shows it on free-form string parameters
+# without a maxLength of their own, which the Gateway then enforces too; the string forms of lenient
+# numbers, arrays and objects (anyOf branches) have a pattern or the JSON size bound instead, and leave
+# it out to keep tools/list small.
+MAX_STRING_CHARS = 32_000
 # Keywords whose value is a map of name -> schema (the names are not keywords).
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 # Keywords whose value is a schema or a list of schemas.
 _SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+# Opaque AWS page tokens: bounded by the server (params.MAX_PAGE_TOKEN_CHARS), not repeated in every schema.
+_OPAQUE = ("/next_token",)
 _RECURSIVE_NOTE = "an object of the same shape as its parent (nested)"
 
 
@@ -43,7 +51,8 @@ def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[s
 
     An optional property ``anyOf [X, null]`` (default null) becomes ``X``, not required: clients
     leave an unset argument out, and results leave absent values out. The server still accepts an
-    explicit ``null`` argument as "not set".
+    explicit ``null`` argument as "not set". A free-form string parameter (no ``maxLength``,
+    ``pattern``, ``enum`` or ``const``) gets ``maxLength: MAX_STRING_CHARS``.
 
     Returns:
         A new schema; ``schema`` is not modified.
@@ -57,6 +66,8 @@ def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[s
         if sub.get("default", 0) is None:
             del sub["default"]  # an optional parameter's absence already means "not set"
         _omit_null(sub)
+        if top_level_closed and _free_form_string(sub) and "/anyOf/" not in path and not path.endswith(_OPAQUE):
+            sub["maxLength"] = MAX_STRING_CHARS
         if not top_level_closed:
             sub.pop("description", None)  # output shapes are read by programs; field names carry the meaning
             if sub is not out:
@@ -69,6 +80,10 @@ def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[s
     if top_level_closed:
         out["additionalProperties"] = False
     return out
+
+
+def _free_form_string(node: dict[str, Any]) -> bool:
+    return node.get("type") == "string" and not {"maxLength", "pattern", "enum", "const"} & set(node)
 
 
 def _inline(node: Any, defs: dict[str, Any], stack: tuple[str, ...]) -> Any:

@@ -24,7 +24,7 @@ from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
 from account_tools.observability import ToolMetrics, logger, request_id_var
 from account_tools.params import account_id
-from account_tools.portable import MAX_DESCRIPTION_CHARS, clean_description
+from account_tools.portable import MAX_DESCRIPTION_CHARS, MAX_STRING_CHARS, clean_description
 from account_tools.settings import RuntimeSettings
 from account_tools.vendor_client import VendorClient
 
@@ -101,6 +101,35 @@ class ToolRuntime:
         return await self.accounts.get(caller)
 
 
+def _oversized_string(value: Any) -> bool:
+    """Whether ``value`` (an argument after validation) holds a string longer than ``MAX_STRING_CHARS``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) > MAX_STRING_CHARS:
+                return True
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, BaseModel):
+            stack.extend(vars(item).values())
+    return False
+
+
+def check_string_sizes(arguments: dict[str, Any]) -> None:
+    """Refuse any argument holding a string longer than ``MAX_STRING_CHARS`` (every tool, before it runs).
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming the argument.
+    """
+    for name, value in arguments.items():
+        if _oversized_string(value):
+            raise ToolFailure("invalid_parameter", f"{name}: at most {MAX_STRING_CHARS} characters per string")
+
+
 def structured_errors(
     rt: ToolRuntime, tool: str
 ) -> Callable[[Callable[P, Awaitable[dict[str, Any]]]], Callable[P, Awaitable[dict[str, Any] | CallToolResult]]]:
@@ -118,6 +147,7 @@ def structured_errors(
             caller = current_caller.get()
             error_type: str | None = None
             try:
+                check_string_sizes(kwargs)
                 return await fn(*args, **kwargs)
             except ToolFailure as exc:
                 error_type = exc.error_type

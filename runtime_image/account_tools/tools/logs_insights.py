@@ -310,8 +310,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
     ) -> dict[str, Any]:
         """Resume a Logs Insights query started by logs_insights_query and return its rows.
 
-        Use the same target_account_id as the original query. Only queries over allowlisted log
-        groups are served.
+        Use the query's target_account_id. Serves only queries over allowlisted log groups.
 
         Example: logs_insights_get_results(query_id="<query_id>", target_account_id="222222222222")
         """
