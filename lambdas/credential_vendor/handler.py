@@ -6,10 +6,17 @@ or ``{"action": "list_accounts", "assertion"}``; the ``assertion`` is the caller
 Gateway interceptor signed (never logged); the response is ``VendResponse``,
 ``ListAccountsResponse`` or ``ErrorResponse`` as JSON. Errors are returned as
 payloads (never raised), so the caller always gets an ``error_type``.
+
+Both payloads may carry the runtime's ``correlation_id`` of the tool call: every log line of the
+invocation carries it (Powertools correlation id). Metrics: ``VendSuccess``, ``VendFailure`` and
+``VendLatency`` by ``service``, by ``service`` + ``scope`` and, for failures, by ``service`` +
+``error_type`` (+ ``scope``); ``AwsCallFailure`` by ``operation`` (``AssumeRole``, ``Decrypt``,
+``GetFederationToken``) when an AWS call failed.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import asdict
@@ -17,15 +24,18 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from caller_assertion import KmsPublicKey
 from credential_vendor.cache import VendCache
+from credential_vendor.constants import METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME
 from credential_vendor.errors import VendorError
 from credential_vendor.logic import STS_CONFIG, CredentialVendor
 from credential_vendor.models import (
+    CORRELATION_ID_PATTERN,
     ErrorResponse,
     ListAccountsRequest,
     ListAccountsResponse,
@@ -36,6 +46,7 @@ from credential_vendor.observability import logger, metrics, tracer
 from credential_vendor.settings import VendorSettings
 
 _BUILD_LOCK = threading.Lock()
+_CORRELATION_ID = re.compile(CORRELATION_ID_PATTERN)
 
 
 def _vendor() -> CredentialVendor:
@@ -78,6 +89,35 @@ def _upstream(vendor: CredentialVendor) -> dict[str, int]:
     return totals
 
 
+def _correlation_id(event: Any) -> str | None:
+    """The event's ``correlation_id`` if it is well formed (read before validation: refusals log it too)."""
+    value = event.get("correlation_id") if isinstance(event, dict) else None
+    return value if isinstance(value, str) and _CORRELATION_ID.match(value) else None
+
+
+def _failed_aws_operation(exc: VendorError) -> str | None:
+    """The AWS operation whose error ended the vend (``AssumeRole``, ``Decrypt``...), if an AWS call failed."""
+    cause = exc.__cause__ or exc.__context__
+    return cause.operation_name if isinstance(cause, ClientError) else None
+
+
+def _count_failure(exc: VendorError, *, scope: str) -> None:
+    """``VendFailure`` (and the invocation's other metrics) by ``error_type``; ``AwsCallFailure`` by operation."""
+    metrics.add_dimensions(service=POWERTOOLS_SERVICE_NAME, error_type=exc.error_type)
+    metrics.add_dimensions(service=POWERTOOLS_SERVICE_NAME, error_type=exc.error_type, scope=scope)
+    metrics.add_metric(name="VendFailure", unit=MetricUnit.Count, value=1)
+    operation = _failed_aws_operation(exc)
+    if operation is not None:
+        with single_metric(
+            name="AwsCallFailure",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions={"service": POWERTOOLS_SERVICE_NAME},
+        ) as metric:
+            metric.add_dimension(name="operation", value=operation)
+
+
 def validation_message(exc: ValidationError) -> str:
     """Name each invalid field and why, without echoing the input values."""
     parts = []
@@ -98,6 +138,7 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
         A JSON-serializable response; errors carry ``error_type`` and ``message``.
     """
     action = event.get("action", "vend") if isinstance(event, dict) else None
+    logger.set_correlation_id(_correlation_id(event))
     try:
         if action == "list_accounts":
             listing = ListAccountsRequest.model_validate(event)
@@ -115,11 +156,12 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
 
     principal = _principal(vendor, request.assertion)
     logger.append_keys(target_account_id=request.account_id, scope=request.scope, principal=principal)
+    metrics.add_dimensions(service=POWERTOOLS_SERVICE_NAME, scope=request.scope)
     started = time.perf_counter()
     try:
         credentials = vendor.vend(request)
     except VendorError as exc:
-        metrics.add_metric(name="VendFailure", unit=MetricUnit.Count, value=1)
+        _count_failure(exc, scope=request.scope)
         logger.warning(
             "vend failed", extra={"outcome": exc.error_type, "reason": exc.message, "upstream": _upstream(vendor)}
         )

@@ -14,10 +14,15 @@ AccountId = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit AWS 
 Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="AWS Region code, e.g. us-east-1")]
 # A compact JWS from the Gateway interceptor (caller_assertion); verified by the vendor, never logged.
 Assertion = Annotated[str, Field(min_length=1, max_length=4096, description="the caller assertion of this call")]
+# Set by the runtime per tool call; the vendor logs it (Powertools correlation id) so one call can be followed.
+CORRELATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+CorrelationId = Annotated[
+    str, Field(pattern=CORRELATION_ID_PATTERN, description="id of the tool call that asked, for log correlation")
+]
 
 
 class VendRequest(BaseModel):
-    """``{"action": "vend", "account_id", "scope", "assertion", "region"?, "duration_seconds"?}``.
+    """``{"action": "vend", "account_id", "scope", "assertion", "region"?, "duration_seconds"?, "correlation_id"?}``.
 
     The caller is not a field: it is the principal of the verified ``assertion``.
     """
@@ -40,6 +45,7 @@ class VendRequest(BaseModel):
         pattern=r"^[A-Z0-9]{16,128}$",
         description="an access key AWS refused (ExpiredToken...): if it is the cached one, vend anew",
     )
+    correlation_id: CorrelationId | None = None
 
     @field_validator("scope")
     @classmethod
@@ -50,12 +56,13 @@ class VendRequest(BaseModel):
 
 
 class ListAccountsRequest(BaseModel):
-    """``{"action": "list_accounts", "assertion"}``: the enabled accounts granted to the caller."""
+    """``{"action": "list_accounts", "assertion", "correlation_id"?}``: the enabled accounts granted to the caller."""
 
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["list_accounts"]
     assertion: Assertion | None = None
+    correlation_id: CorrelationId | None = None
 
 
 class VendedCredentials(BaseModel):
@@ -73,6 +80,11 @@ class VendedCredentials(BaseModel):
     region: str
     auth_type: AuthType
     scope: str
+    allowed_log_groups: list[str] | None = Field(
+        default=None,
+        description="scopes with log-group actions: the account's effective log-group allowlist (exact names"
+        " and prefix patterns ending in *) the session policy was built from",
+    )
 
     def __repr_args__(self) -> list[tuple[str | None, object]]:
         hidden = {"secret_access_key", "session_token"}

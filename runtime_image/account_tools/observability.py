@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -21,12 +22,23 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 
-__all__ = ["LambdaPowertoolsFormatter", "ToolMetrics", "configure_logging", "record_vend_latency", "request_id_var"]
+__all__ = [
+    "LambdaPowertoolsFormatter",
+    "ToolMetrics",
+    "configure_logging",
+    "correlation_id_var",
+    "new_correlation_id",
+    "record_vend_latency",
+    "request_id_var",
+]
 
 SERVICE_NAME = "account-tools-mcp"
 logger = logging.getLogger("account_tools")
 # The MCP request id of the tool call being served (set by the server, read by log lines).
 request_id_var: ContextVar[str | None] = ContextVar("mcp_request_id", default=None)
+# One id per tool call (MCP request ids repeat across sessions): logged by the runtime's "tool call" line,
+# sent in every vend request the call causes, and logged by the vendor as its Powertools correlation id.
+correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 _meter = metrics.get_meter("account_tools")
 TOOL_CALLS = _meter.create_counter(
@@ -50,6 +62,11 @@ def configure_logging(level: str = "INFO") -> None:
     # botocore logs request parameters at DEBUG; keep it quiet whatever the root level.
     for noisy in ("botocore", "boto3", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def new_correlation_id() -> str:
+    """A fresh correlation id for one tool call (a UUID4: matches the vendor's accepted format)."""
+    return str(uuid.uuid4())
 
 
 def observe_cache_hit_ratio(ratio: Callable[[], float]) -> None:

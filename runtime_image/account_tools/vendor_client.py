@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from account_tools.errors import THROTTLED_RETRY_AFTER_S, VENDOR_ERROR_TYPES, ToolFailure
+from account_tools.observability import correlation_id_var
 from account_tools.settings import VEND_TIMEOUT_S
 
 LAMBDA_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=VEND_TIMEOUT_S)
@@ -25,7 +26,8 @@ class VendorClient:
     """Calls the vendor through ``lambda:InvokeFunction``.
 
     Every request carries the verified caller's assertion (``Caller.assertion``): the vendor checks
-    it again and vends only what that principal is granted.
+    it again and vends only what that principal is granted. Requests made while a tool call is served
+    carry its ``correlation_id``, which the vendor puts in its log lines.
 
     Args:
         function_name: Name or ARN of the vendor function.
@@ -39,6 +41,9 @@ class VendorClient:
         self._lambda = lambda_client or boto3.client("lambda", region_name=region, config=LAMBDA_CONFIG)
 
     def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
+        correlation_id = correlation_id_var.get()
+        if correlation_id is not None:
+            payload = payload | {"correlation_id": correlation_id}
         try:
             response = self._lambda.invoke(
                 FunctionName=self._function_name,
@@ -92,7 +97,9 @@ class VendorClient:
         AWS refused, which it then replaces instead.
 
         Returns:
-            ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region"}``.
+            ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region",
+            "allowed_log_groups"}``; ``allowed_log_groups`` is the account's effective log-group
+            allowlist for scopes with log-group actions (the session policy's), else None.
 
         Raises:
             ToolFailure: With the vendor's ``error_type`` (e.g. ``unauthorized``).
@@ -109,6 +116,7 @@ class VendorClient:
             "token": creds["session_token"],
             "expiry_time": creds["expiration"],
             "region": creds["region"],
+            "allowed_log_groups": creds.get("allowed_log_groups"),
         }
 
     def list_accounts(self, *, assertion: str) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from account_tools.aws import AccountClients
 from account_tools.caller import Caller, CallerVerifier, current_caller
 from account_tools.credentials import CredentialCache
 from account_tools.errors import ToolFailure
-from account_tools.observability import ToolMetrics, logger, request_id_var
+from account_tools.observability import ToolMetrics, correlation_id_var, logger, new_correlation_id, request_id_var
 from account_tools.params import account_id
 from account_tools.portable import MAX_DESCRIPTION_CHARS, MAX_STRING_CHARS, clean_description
 from account_tools.settings import RuntimeSettings
@@ -146,6 +146,7 @@ def structured_errors(
             target = kwargs.get("target_account_id")
             caller = current_caller.get()
             error_type: str | None = None
+            correlation = correlation_id_var.set(new_correlation_id())  # sent with every vend of this call
             try:
                 check_string_sizes(kwargs)
                 return await fn(*args, **kwargs)
@@ -161,6 +162,7 @@ def structured_errors(
                     "tool call",
                     extra={
                         "request_id": request_id_var.get(),
+                        "correlation_id": correlation_id_var.get(),
                         "tool": tool,
                         "target_account_id": target,
                         "principal": caller.principal if caller else None,
@@ -169,6 +171,7 @@ def structured_errors(
                         "cache_hit_ratio": round(rt.cache.stats.hit_ratio, 3),
                     },
                 )
+                correlation_id_var.reset(correlation)
 
         return wrapper
 
