@@ -5,7 +5,8 @@ Starts PostgreSQL, the AWS emulator (seeded accounts 111111111111 "Platform team
 Gateway-interceptor functions behind local Lambda Invoke endpoints, a local OAuth2 issuer, the MCP
 server, and a Gateway on http://127.0.0.1:8000/mcp that wants a bearer token. Prints the demo
 callers' credentials and how to get a token; then Acme's agent shows that it sees and reaches only
-Acme's account, and the platform team's agent calls every tool group for both customer accounts.
+Acme's account, and the platform team's agent calls every tool group for both customer accounts and
+investigates a cost jump (anomaly, drivers, Savings Plans recommendation, all accounts at once).
 Keeps serving until Ctrl-C, or exits after the sessions with ``--once`` (exit status 1 if any
 caller or account saw what it must not).
 """
@@ -145,6 +146,71 @@ async def tenant_session(stack: LocalStack) -> list[str]:
     return problems
 
 
+def _month(months_back: int) -> str:
+    """``YYYY-MM`` of the month ``months_back`` before the current one."""
+    today = datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1 - months_back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+async def cost_investigation_session(client: Client, stack: LocalStack) -> list[str]:
+    """ "Why did our bill jump, and what should we buy?": an anomaly in Acme's account, its cost drivers
+    between the last two months, a matching Savings Plans recommendation, then the same month comparison
+    across every demo account at once (plus one not granted). Returns the problems found."""
+    problems: list[str] = []
+    baseline, compared = _month(2), _month(1)
+    print("\n=== platform-agent investigates a cost jump ===")
+    anomalies = _show(
+        f"get_anomalies(start_date={baseline}-01, min_impact=100, target_account_id={ROLE_ACCOUNT})",
+        await client.call_tool(
+            "get_anomalies", {"start_date": f"{baseline}-01", "min_impact": 100, "target_account_id": ROLE_ACCOUNT}
+        ),
+    )
+    found = anomalies.get("anomalies") or []
+    if not found:
+        return [f"get_anomalies found no anomaly in {ROLE_ACCOUNT}"]
+    cause = found[0]["root_causes"][0]
+    print(f"\n>>> {cause['service']} in {cause['region']} cost ${found[0]['total_impact']:.2f} more than expected")
+    drivers = _show(
+        f"compare_costs({baseline} -> {compared}, kind=drivers)",
+        await client.call_tool(
+            "compare_costs",
+            {"baseline_month": baseline, "comparison_month": compared, "kind": "drivers", "max_results": 3,
+             "target_account_id": ROLE_ACCOUNT},
+        ),
+    )  # fmt: skip
+    top = (drivers.get("rows") or [{}])[0]
+    if (top.get("drivers") or [{}])[0].get("name") != cause["usage_type"]:
+        problems.append("the biggest cost driver is not the anomaly's usage type")
+    recommended = _show(
+        "get_recommendations(savings_plans_type=COMPUTE_SP)",
+        await client.call_tool("get_recommendations", {"target_account_id": ROLE_ACCOUNT}),
+    )
+    plan = (recommended.get("recommendations") or [{}])[0]
+    print(
+        f"\n>>> buy a Compute Savings Plan of ${plan.get('hourly_commitment_to_purchase')}/hour for "
+        f"{plan.get('instance_family')} in {plan.get('region')}: "
+        f"saves ${plan.get('estimated_monthly_savings_amount')}/month"
+    )
+    asked = [a.account_id for a in stack.accounts] + ["444444444444"]
+    everyone = _show(
+        f"compare_costs({baseline} -> {compared}, target_account_ids={asked})  # 444... is not granted",
+        await client.call_tool(
+            "compare_costs", {"baseline_month": baseline, "comparison_month": compared, "target_account_ids": asked}
+        ),
+    )
+    entries = everyone.get("accounts") or {}
+    for account in stack.accounts:
+        entry = entries.get(account.account_id) or {}
+        total = (entry.get("totals") or {}).get("UnblendedCost") or {}
+        print(f">>> {account.account_id} ({account.alias}): {total.get('baseline')} -> {total.get('comparison')} USD")
+        if "error_type" in entry or not total:
+            problems.append(f"the many-accounts comparison has no answer for {account.account_id}")
+    if (entries.get("444444444444") or {}).get("error_type") != "unauthorized":
+        problems.append("the many-accounts comparison did not refuse an account not granted")
+    return problems
+
+
 async def agent_session(stack: LocalStack) -> list[str]:
     """The platform team's agent calls every tool for two customer accounts; returns the isolation problems."""
     problems: list[str] = await tenant_session(stack)
@@ -175,6 +241,7 @@ async def agent_session(stack: LocalStack) -> list[str]:
                 problems.append(f"logs for {account_id} lack its own data")
             problems.extend(f"logs for {account_id} contain {o.account_id}'s data" for o in others if o.marker in text)
             problems.extend(await _new_tool_groups(client, me, others))
+        problems.extend(await cost_investigation_session(client, stack))
         print("\n=== what an agent sees when it gets things wrong ===")
         _show(
             "get_caller_identity(target_account_id=444444444444)  # not registered: unauthorized, like not granted",

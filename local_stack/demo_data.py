@@ -101,6 +101,143 @@ def _events(account_id: str, alias: str, now: datetime) -> list[dict[str, Any]]:
     return events
 
 
+# Each demo account's cost story: the service whose cost jumped last month, the usage type and instance family
+# behind it, and the anomaly's impact in USD. Accounts without a story had no anomaly.
+_COST_STORIES: dict[str, tuple[str, str, str, float]] = {
+    "222222222222": ("Amazon Elastic Compute Cloud - Compute", "USE1-BoxUsage:m6i.2xlarge", "m6i", 412.0),
+    "333333333333": ("Amazon Relational Database Service", "USE1-RDS:GP3-Storage", "db.r6g", 96.0),
+}
+MILLI = Decimal("0.001")
+_STORY_SERVICES = {
+    "Amazon Elastic Compute Cloud - Compute": "1840.00",
+    "Amazon Relational Database Service": "720.00",
+    "Amazon Simple Storage Service": "160.00",
+    "AWS Lambda": "95.00",
+}
+
+
+def _month_start(day: datetime, months_back: int) -> datetime:
+    index = day.year * 12 + day.month - 1 - months_back
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def metrics_of(row: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A comparison row's or driver's ``Metrics``."""
+    metrics: dict[str, dict[str, str]] = row["Metrics"]
+    return metrics
+
+
+def _change(baseline: Decimal, comparison: Decimal) -> dict[str, str]:
+    return {
+        "BaselineTimePeriodAmount": str(baseline),
+        "ComparisonTimePeriodAmount": str(comparison),
+        "Difference": str(comparison - baseline),
+        "Unit": "USD",
+    }
+
+
+def demo_ce_fixtures(account_id: str, alias: str, now: datetime, region: str = DEMO_REGION) -> dict[str, Any]:
+    """Cost Explorer fixtures (AWS response shapes) for anomalies, comparisons, drivers and SP recommendations.
+
+    An account with a story in ``_COST_STORIES`` had an anomaly last month in that service; the month's
+    comparison with the month before shows the jump, the drivers name its usage type, and the Savings Plans
+    recommendation covers that instance family. Other accounts have a monitor, no anomaly, flat costs.
+    """
+    scale = _scale(account_id)
+    story = _COST_STORIES.get(account_id)
+    monitor_arn = f"arn:aws:ce::{account_id}:anomalymonitor/{uuid.uuid5(_DEMO_NAMESPACE, f'monitor/{account_id}')}"
+    last_month = _month_start(now, 1)
+    anomalies = []
+    if story:
+        service, usage_type, family, impact = story
+        start, end = last_month + timedelta(days=9), last_month + timedelta(days=14)
+        anomalies.append(
+            {
+                "AnomalyId": str(uuid.uuid5(_DEMO_NAMESPACE, f"anomaly/{account_id}")),
+                "AnomalyStartDate": start.date().isoformat(),
+                "AnomalyEndDate": end.date().isoformat(),
+                "DimensionValue": service,
+                "RootCauses": [
+                    {"Service": service, "Region": region, "LinkedAccount": account_id, "LinkedAccountName": alias,
+                     "UsageType": usage_type, "Impact": {"Contribution": impact}}
+                ],
+                "AnomalyScore": {"MaxScore": 0.93, "CurrentScore": 0.41},
+                "Impact": {"MaxImpact": round(impact / 5, 2), "TotalImpact": impact,
+                           "TotalActualSpend": round(impact * 3.4, 2), "TotalExpectedSpend": round(impact * 2.4, 2),
+                           "TotalImpactPercentage": 41.7},
+                "MonitorArn": monitor_arn,
+                "Feedback": "NO",
+            }
+        )  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    drivers: list[dict[str, Any]] = []
+    usage_type = story[1] if story else ""
+    for service, base in _STORY_SERVICES.items():
+        baseline = (Decimal(base) * scale).quantize(Decimal("0.01"))
+        jump = Decimal(str(story[3] * 2.5)) if story and story[0] == service else Decimal(0)
+        comparison = (baseline * Decimal("1.02") + jump).quantize(Decimal("0.01"))
+        selector = {"Dimensions": {"Key": "SERVICE", "Values": [service]}}
+        metrics = {"UnblendedCost": _change(baseline, comparison), "AmortizedCost": _change(baseline, comparison)}
+        rows.append({"CostAndUsageSelector": selector, "Metrics": metrics})
+        usage = (comparison - baseline - jump).quantize(Decimal("0.01"))
+        causes = [{"Type": "USAGE_CHANGE", "Name": f"{service} usage",
+                   "Metrics": {"UnblendedCost": _change(baseline, baseline + usage)}}]  # fmt: skip
+        if jump:
+            causes.insert(
+                0,
+                {"Type": "USAGE_CHANGE", "Name": usage_type,
+                 "Metrics": {"UnblendedCost": _change(Decimal(0), jump), "AmortizedCost": _change(Decimal(0), jump)}},
+            )  # fmt: skip
+        drivers.append({"CostSelector": selector, "Metrics": metrics, "CostDrivers": causes})
+    drivers.sort(key=lambda d: -Decimal(metrics_of(d)["UnblendedCost"]["Difference"]))
+    family = story[2] if story and story[0].startswith("Amazon Elastic") else "m6i"
+    extra = Decimal(str(story[3])) / 720 if story else Decimal(0)  # the anomaly's usage, per hour of a month
+    hourly = (Decimal("0.42") * scale + extra).quantize(MILLI)
+    savings = (hourly * 730 * Decimal("0.28")).quantize(Decimal("0.01"))
+    recommendation = {
+        "AccountId": account_id, "CurrencyCode": "USD",
+        "SavingsPlansDetails": {"Region": region, "InstanceFamily": family},
+        "HourlyCommitmentToPurchase": str(hourly), "EstimatedMonthlySavingsAmount": str(savings),
+        "EstimatedSavingsPercentage": "28.0", "EstimatedAverageUtilization": "97.5", "UpfrontCost": "0",
+        "EstimatedROI": "38.9", "CurrentAverageHourlyOnDemandSpend": str((hourly * Decimal("1.39")).quantize(MILLI)),
+        "RecommendationDetailId": str(uuid.uuid5(_DEMO_NAMESPACE, f"sp-detail/{account_id}")),
+    }  # fmt: skip
+    return {
+        "GetAnomalies": {"Anomalies": anomalies},
+        "GetAnomalyMonitors": {
+            "AnomalyMonitors": [
+                {
+                    "MonitorArn": monitor_arn,
+                    "MonitorName": f"{alias}-services",
+                    "MonitorType": "DIMENSIONAL",
+                    "MonitorDimension": "SERVICE",
+                    "CreationDate": "2025-06-01",
+                    "DimensionalValueCount": 4,
+                }
+            ]
+        },
+        "GetCostAndUsageComparisons": {"CostAndUsageComparisons": rows},
+        "GetCostComparisonDrivers": {"CostComparisonDrivers": drivers},
+        "GetSavingsPlansPurchaseRecommendation": {
+            "Metadata": {
+                "RecommendationId": str(uuid.uuid5(_DEMO_NAMESPACE, f"sp/{account_id}")),
+                "GenerationTimestamp": now.replace(microsecond=0).isoformat(),
+            },
+            "SavingsPlansPurchaseRecommendation": {
+                "SavingsPlansType": "COMPUTE_SP",
+                "SavingsPlansPurchaseRecommendationDetails": [recommendation],
+                "SavingsPlansPurchaseRecommendationSummary": {
+                    "CurrencyCode": "USD",
+                    "HourlyCommitmentToPurchase": str(hourly),
+                    "EstimatedMonthlySavingsAmount": str(savings),
+                    "EstimatedSavingsPercentage": "28.0",
+                    "TotalRecommendationCount": "1",
+                },
+            },
+        },
+    }
+
+
 def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, region: str = DEMO_REGION) -> dict[str, Any]:
     """Return the ``POST /moto-api/local/seed`` body for one demo account.
 
@@ -113,7 +250,7 @@ def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, regio
     Returns:
         ``{"account_id", "region", "cloudtrail_events": [16 events], "event_data_stores": [1 store, id
         :func:`demo_event_data_store_id`], "savings_plans", "reservations", "cost_forecast",
-        "dimension_values"}`` as :mod:`local_stack.moto_ext.seed` documents.
+        "dimension_values", "ce_fixtures"}`` as :mod:`local_stack.moto_ext.seed` documents.
     """
     current = now or datetime.now(UTC)
     scale = _scale(account_id)
@@ -205,6 +342,7 @@ def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, regio
             "INSTANCE_TYPE": ["m6i.large", "m6i.xlarge", "db.r6g.large"],
             "USAGE_TYPE": ["BoxUsage:m6i.large", "TimedStorage-ByteHrs", "Lambda-GB-Second"],
         },
+        "ce_fixtures": demo_ce_fixtures(account_id, alias, current, region),
     }
 
 

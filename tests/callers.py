@@ -60,6 +60,7 @@ class Callers:
         groups: tuple[str, ...] = (),
         now: float | None = None,
         ttl_s: int | None = None,
+        target_account_ids: tuple[str, ...] | None = None,
     ) -> str:
         extra = {"ttl_s": ttl_s} if ttl_s is not None else {}
         claims = CallerAssertion.issue(
@@ -69,6 +70,7 @@ class Callers:
             groups=groups,
             tool=tool,
             target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
             now=now,
             **extra,
         )

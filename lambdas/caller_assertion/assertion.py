@@ -30,6 +30,8 @@ ASSERTION_META_KEY = "account-tools/caller-assertion"
 # Lifetime of an assertion in seconds: one tool call, including its waits (at most 60 s) and vends.
 ASSERTION_TTL_S = 300
 CLOCK_SKEW_S = 5
+# At most this many accounts in one many-accounts call (``target_account_ids``); the runtime's tools agree.
+MAX_TARGET_ACCOUNTS = 10
 
 PrincipalKind = Literal["agent", "user"]
 AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
@@ -49,6 +51,9 @@ class CallerAssertion(BaseModel):
         groups: The user's groups (``cognito:groups``); empty for agents.
         tool: The tool this call invokes (bare name, without the Gateway target prefix).
         target_account_id: The account the call names, or None when it names none.
+        target_account_ids: The accounts a many-accounts call names (``target_account_ids``, at most
+            ``MAX_TARGET_ACCOUNTS``, duplicates removed), or None. The vendor vends for an account of this
+            list only if that account is granted to the principal, each account on its own.
         iat: Issued at, seconds since the epoch (UTC).
         exp: Expires at, seconds since the epoch (UTC); ``iat + ASSERTION_TTL_S``.
         jti: Unique id of this assertion.
@@ -64,6 +69,7 @@ class CallerAssertion(BaseModel):
     groups: tuple[str, ...] = ()
     tool: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     target_account_id: AccountId | None = None
+    target_account_ids: tuple[AccountId, ...] | None = Field(default=None, min_length=1, max_length=MAX_TARGET_ACCOUNTS)
     iat: int
     exp: int
     jti: str = Field(min_length=1, max_length=64)
@@ -78,6 +84,7 @@ class CallerAssertion(BaseModel):
         groups: tuple[str, ...],
         tool: str,
         target_account_id: str | None,
+        target_account_ids: tuple[str, ...] | None = None,
         now: float | None = None,
         ttl_s: int = ASSERTION_TTL_S,
     ) -> CallerAssertion:
@@ -92,6 +99,7 @@ class CallerAssertion(BaseModel):
             groups=groups,
             tool=tool,
             target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
             iat=issued,
             exp=issued + ttl_s,
             jti=uuid.uuid4().hex,
@@ -125,7 +133,8 @@ def sign_assertion(claims: CallerAssertion, *, kms_client: Any, key_id: str) -> 
     """
     jws = PyJWS(algorithms=[])
     jws.register_algorithm(ASSERTION_ALGORITHM, _KmsES256(kms_client))
-    payload = json.dumps(claims.model_dump(mode="json"), separators=(",", ":")).encode()
+    # A claim that is not set is left out (an assertion of a single-account call has no target_account_ids).
+    payload = json.dumps(claims.model_dump(mode="json", exclude_none=True), separators=(",", ":")).encode()
     return jws.encode(payload, key_id, algorithm=ASSERTION_ALGORITHM, headers={"kid": key_id})
 
 
@@ -168,6 +177,7 @@ def verify_assertion(
     *,
     tool: str | None = None,
     target_account_id: str | None = None,
+    target_account_ids: tuple[str, ...] | None = None,
     check_target: bool = False,
     now: float | None = None,
 ) -> CallerAssertion:
@@ -179,7 +189,9 @@ def verify_assertion(
         tool: When set, the assertion must name this tool.
         target_account_id: With ``check_target``, the account the call acts in must be the one the
             assertion names (None: the call named none).
-        check_target: Compare ``target_account_id``.
+        target_account_ids: With ``check_target``, the accounts of a many-accounts call must be the ones
+            the assertion names (None: the call named none).
+        check_target: Compare ``target_account_id`` and ``target_account_ids``.
         now: The current time in seconds since the epoch (tests); default the clock.
 
     Raises:
@@ -213,4 +225,6 @@ def verify_assertion(
         raise InvalidAssertionError("the caller assertion is for another tool")
     if check_target and claims.target_account_id != target_account_id:
         raise InvalidAssertionError("the caller assertion is for another account")
+    if check_target and claims.target_account_ids != target_account_ids:
+        raise InvalidAssertionError("the caller assertion is for other accounts")
     return claims

@@ -198,15 +198,20 @@ class CredentialVendor:
         return accounts
 
     def _authorize(self, request: VendRequest) -> CallerAssertion:
-        """The caller, if the assertion allows this vend: its tool uses the scope, its account is this one."""
+        """The caller, if the assertion allows this vend: its tool uses the scope, it names this account.
+
+        A many-accounts call's assertion names a list (``target_account_ids``): any account of the list
+        may be vended, and each only if it is granted to the principal, like a single account.
+        """
         scope = SCOPES[request.scope]
         caller = self.caller(request.assertion)
         if caller.tool not in scope.tools:
             raise UnauthorizedError(f"the caller's tool {caller.tool} does not use scope {request.scope}")
-        if caller.target_account_id is not None and caller.target_account_id != request.account_id:
+        named = {caller.target_account_id, *(caller.target_account_ids or ())} - {None}
+        if named and request.account_id not in named:
             raise UnauthorizedError(f"the caller assertion does not name account {request.account_id}")
         refs = principal_refs(caller)
-        if caller.target_account_id is None:
+        if not named:
             # The call named no account: only the caller's one granted account may be used.
             granted = self._with_store(lambda store: store.grants.granted_accounts(refs))
             if [a.account_id for a in granted] != [request.account_id]:

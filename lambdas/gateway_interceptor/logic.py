@@ -16,10 +16,11 @@ client put under that key); other methods pass with the key removed.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
-from caller_assertion import ASSERTION_META_KEY, CallerAssertion
+from caller_assertion import ASSERTION_META_KEY, MAX_TARGET_ACCOUNTS, CallerAssertion
 from gateway_interceptor.constants import GATEWAY_NAME_SEPARATOR
 from gateway_interceptor.tokens import Principal, TokenRejectedError, TokenVerifier
 
@@ -52,6 +53,31 @@ def named_account(arguments: Any) -> str | None:
     refused by the runtime's validation, so the assertion names no account for it.
     """
     value = arguments.get("target_account_id") if isinstance(arguments, dict) else None
+    return _account(value)
+
+
+def named_accounts(arguments: Any) -> tuple[str, ...] | None:
+    """The accounts a many-accounts call names (``target_account_ids``), normalized as the runtime does.
+
+    An array (or its JSON-encoded string form) of 1-``MAX_TARGET_ACCOUNTS`` account ids, each normalized
+    like ``named_account``, duplicates removed in order. None when absent or invalid (the runtime's
+    validation refuses an invalid list, so the assertion names no accounts for it).
+    """
+    value = arguments.get("target_account_ids") if isinstance(arguments, dict) else None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_TARGET_ACCOUNTS:
+        return None
+    accounts = [_account(item) for item in value]
+    if any(account is None for account in accounts):
+        return None
+    return tuple(dict.fromkeys(a for a in accounts if a is not None))
+
+
+def _account(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ACCOUNT_NUMBER:
         return f"{value:012d}"
     if isinstance(value, str) and len(value) == 12 and value.isascii() and value.isdigit():
@@ -109,7 +135,10 @@ def intercept(
     if method == "tools/call" and isinstance(params, dict):
         tool = bare_tool_name(str(params.get("name", "")), target_name)
         account = named_account(params.get("arguments"))
+        accounts = named_accounts(params.get("arguments"))
         record.update(tool=tool, target_account_id=account)
+        if accounts is not None:
+            record["target_account_ids"] = list(accounts)
         try:
             claims = CallerAssertion.issue(
                 sub=principal.sub,
@@ -118,6 +147,7 @@ def intercept(
                 groups=principal.groups,
                 tool=tool,
                 target_account_id=account,
+                target_account_ids=accounts,
             )
         except ValueError:  # e.g. a tool name no tool can have
             record["outcome"] = "invalid_request"

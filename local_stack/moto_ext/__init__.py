@@ -7,6 +7,9 @@ Call :func:`install` in the emulator process before ``ThreadedMotoServer(...).st
 * Cost Explorer ``GetSavingsPlansCoverage`` / ``GetSavingsPlansUtilization`` / ``GetReservationCoverage`` /
   ``GetReservationUtilization`` / ``GetCostForecast`` / ``GetDimensionValues``
   (:mod:`local_stack.moto_ext.cost_explorer`);
+* Cost Explorer ``GetAnomalies`` / ``GetAnomalyMonitors`` / ``GetCostAndUsageComparisons`` /
+  ``GetCostComparisonDrivers`` / ``GetSavingsPlansPurchaseRecommendation`` from per-account fixtures checked
+  against botocore's output shapes (:mod:`local_stack.moto_ext.ce_fixtures`);
 * ``POST /moto-api/local/seed`` to load per-account data over HTTP (:mod:`local_stack.moto_ext.seed`).
 
 Every API answers from the data of the account that signed the request (moto's ``current_account``), so
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import threading
 
-from local_stack.moto_ext import cloudtrail, cost_explorer, seed
+from local_stack.moto_ext import ce_fixtures, cloudtrail, cost_explorer, seed
 
 __all__ = ["install"]
 
@@ -35,5 +38,6 @@ def install() -> None:
             return
         cloudtrail.install()
         cost_explorer.install()
+        ce_fixtures.install()  # extends cost_explorer's handler, so after it
         seed.install()
         _installed = True

@@ -47,6 +47,7 @@ class Caller:
         groups: The user's groups.
         tool: The tool the assertion is for.
         target_account_id: The account the assertion names, or None.
+        target_account_ids: The accounts a many-accounts call's assertion names (empty for other calls).
         assertion: The signed assertion, passed on to the vendor (never logged, not in ``repr``).
     """
 
@@ -57,6 +58,7 @@ class Caller:
     tool: str
     target_account_id: str | None
     assertion: str = field(repr=False)
+    target_account_ids: tuple[str, ...] = ()
 
     @property
     def principal(self) -> str:
@@ -106,15 +108,24 @@ class CallerVerifier:
         self._public_key = public_key
         self._clock = clock
 
-    def verify(self, token: str | None, *, tool: str, target_account_id: str | None, check_target: bool) -> Caller:
+    def verify(
+        self,
+        token: str | None,
+        *,
+        tool: str,
+        target_account_id: str | None,
+        check_target: bool,
+        target_account_ids: tuple[str, ...] | None = None,
+    ) -> Caller:
         """The caller of this call, if its assertion is valid for it.
 
         Args:
             token: The assertion from ``params._meta``, or None.
             tool: The tool being called: the assertion must name it.
             target_account_id: The (normalized) account the call names, or None.
-            check_target: Compare it with the assertion's (False when the argument is invalid: the
-                call is then refused by validation before anything runs).
+            check_target: Compare it and ``target_account_ids`` with the assertion's (False when an
+                argument is invalid: the call is then refused by validation before anything runs).
+            target_account_ids: The (normalized, duplicates removed) accounts of a many-accounts call, or None.
 
         Raises:
             CallerRefusedError: Why the call may not run (never contains the token).
@@ -136,13 +147,19 @@ class CallerVerifier:
         issued, expires = int(claims["iat"]), int(claims["exp"])
         if expires < now - CLOCK_SKEW_S:
             raise CallerRefusedError("the caller assertion has expired")
-        if issued > now + CLOCK_SKEW_S or expires - issued > ASSERTION_MAX_TTL_S:
-            raise CallerRefusedError("the caller assertion is not valid at this time")
+        if issued > now + CLOCK_SKEW_S:
+            raise CallerRefusedError("the caller assertion is not valid yet")
+        if expires - issued > ASSERTION_MAX_TTL_S:
+            raise CallerRefusedError("the caller assertion lives longer than allowed")
         if claims["tool"] != tool:
             raise CallerRefusedError("the caller assertion is for another tool")
         named = claims.get("target_account_id")
         if check_target and named != target_account_id:
             raise CallerRefusedError("the caller assertion is for another account")
+        listed = claims.get("target_account_ids")
+        listed = tuple(str(a) for a in listed) if isinstance(listed, list) else None
+        if check_target and listed != target_account_ids:
+            raise CallerRefusedError("the caller assertion is for other accounts")
         return Caller(
             sub=str(claims["sub"]),
             kind=str(claims["kind"]),
@@ -151,4 +168,5 @@ class CallerVerifier:
             tool=tool,
             target_account_id=named,
             assertion=token,
+            target_account_ids=listed or (),
         )

@@ -9,9 +9,9 @@ Error results are not described here: they are ``isError`` results with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, WithJsonSchema, model_serializer
 
 
 class _OmitsAbsent(BaseModel):
@@ -105,17 +105,44 @@ class CostRow(_Result):
     keys: list[str] | None = Field(default=None, description="the group's keys, in group_by order")
 
 
-class CostAndUsage(_Result):
-    """``get_cost_and_usage``."""
+# A many-accounts answer's entries are advertised as plain objects (tools/list stays small): each has the
+# single-account answer's fields, or error_type/message. The server still validates each entry's model.
+ACCOUNTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "account id -> that account's answer (the fields above), or its error_type and message",
+}
 
-    target_account_id: str
+
+class AccountFailure(_Result):
+    """Why one account of a many-accounts call has no answer (its own error; the others are unaffected)."""
+
+    error_type: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    retry_after_s: float | None = None
+
+
+class CostAndUsageEntry(AccountFailure):
+    """One account's answer in a many-accounts ``get_cost_and_usage`` (or its error)."""
+
+    dimension_value_attributes: dict[str, dict[str, str]] | None = None
+    totals: dict[str, Amount] | None = None
+    rows: list[CostRow] | None = None
+    next_token: str | None = None
+
+
+class CostAndUsage(_Result):
+    """``get_cost_and_usage``: one account's answer, or with ``target_account_ids`` one entry per account."""
+
+    target_account_id: str | None = None
     time_period: TimePeriod
     granularity: str
     group_by: list[str]
     dimension_value_attributes: dict[str, dict[str, str]] | None = None
-    totals: dict[str, Amount]
-    rows: list[CostRow]
+    totals: dict[str, Amount] | None = None
+    rows: list[CostRow] | None = None
     next_token: str | None = None
+    accounts: Annotated[dict[str, CostAndUsageEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
 
 
 class ForecastRow(_Result):
@@ -288,4 +315,128 @@ class LakeQuery(_Result):
     statistics: dict[str, float] = Field(default_factory=dict)
     error_message: str | None = None
     message: str | None = None
+    next_token: str | None = None
+
+
+# --- anomalies, comparisons, recommendations ----------------------------------------------------------------------
+
+
+class AnomalyRootCause(_Result):
+    """Where an anomaly's cost came from."""
+
+    service: str | None = None
+    region: str | None = None
+    linked_account: str | None = None
+    usage_type: str | None = None
+    contribution: float | None = Field(default=None, description="this cause's share of the impact, in USD")
+
+
+class Anomaly(_Result):
+    """One cost anomaly: when, how much more than expected, and its root causes."""
+
+    anomaly_id: str
+    start: str | None = None
+    end: str | None = None
+    monitor_arn: str | None = None
+    feedback: str | None = None
+    score: float | None = None
+    total_impact: float | None = None
+    total_actual_spend: float | None = None
+    total_expected_spend: float | None = None
+    root_causes: list[AnomalyRootCause]
+
+
+class AnomalyMonitor(_Result):
+    """One cost anomaly monitor."""
+
+    monitor_arn: str | None = None
+    name: str | None = None
+    type: str | None = None
+    dimension: str | None = None
+    created: str | None = None
+
+
+class AnomaliesEntry(AccountFailure):
+    """One account's anomalies or monitors in a many-accounts ``get_anomalies`` (or its error)."""
+
+    anomalies: list[Anomaly] | None = None
+    monitors: list[AnomalyMonitor] | None = None
+    next_token: str | None = None
+
+
+class CostAnomalies(_Result):
+    """``get_anomalies``: one account's answer, or with ``target_account_ids`` one entry per account."""
+
+    kind: str
+    target_account_id: str | None = None
+    time_period: TimePeriod | None = None
+    anomalies: list[Anomaly] | None = None
+    monitors: list[AnomalyMonitor] | None = None
+    next_token: str | None = None
+    accounts: Annotated[dict[str, AnomaliesEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
+
+
+class ComparisonAmount(_Result):
+    """A metric in both periods and the difference (comparison - baseline)."""
+
+    baseline: float
+    comparison: float
+    difference: float
+    unit: str | None = None
+
+
+class CostDriver(_Result):
+    """One driver of a cost change (e.g. usage change, a Savings Plan that expired)."""
+
+    type: str | None = None
+    name: str | None = None
+    metrics: dict[str, ComparisonAmount]
+
+
+class ComparisonRow(_Result):
+    """One selector's change between the periods (and, for drivers, what drove it)."""
+
+    selector: dict[str, Any] = Field(description="the Cost Explorer Expression this row is for")
+    metrics: dict[str, ComparisonAmount]
+    drivers: list[CostDriver] | None = None
+
+
+class ComparisonEntry(AccountFailure):
+    """One account's comparison in a many-accounts ``compare_costs`` (or its error)."""
+
+    totals: dict[str, ComparisonAmount] | None = None
+    rows: list[ComparisonRow] | None = None
+    next_token: str | None = None
+
+
+class CostComparison(_Result):
+    """``compare_costs``: one account's answer, or with ``target_account_ids`` one entry per account."""
+
+    kind: str
+    metric: str
+    baseline: TimePeriod
+    comparison: TimePeriod
+    target_account_id: str | None = None
+    totals: dict[str, ComparisonAmount] | None = None
+    rows: list[ComparisonRow] | None = None
+    next_token: str | None = None
+    accounts: Annotated[dict[str, ComparisonEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
+
+
+class Recommendation(_OmitsAbsent):
+    """One recommendation: text attributes and named figures (amounts as numbers)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, float | str] = Field(init=False)
+
+
+class Recommendations(_Result):
+    """``get_recommendations``."""
+
+    kind: str
+    parameters: dict[str, str] = Field(description="what the recommendations assume (term, payment, lookback)")
+    target_account_id: str
+    recommendation_id: str | None = None
+    summary: Recommendation | None = None
+    recommendations: list[Recommendation] | None = None
     next_token: str | None = None

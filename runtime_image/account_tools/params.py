@@ -177,6 +177,50 @@ AccountIdParam = Annotated[
 ]
 
 
+# Many-accounts calls: at most this many accounts in one call (the caller assertion's limit too,
+# lambdas/caller_assertion MAX_TARGET_ACCOUNTS).
+MAX_TARGET_ACCOUNTS = 10
+
+
+def account_ids(value: object) -> tuple[str, ...]:
+    """The accounts of ``target_account_ids``: an array (or its JSON string) of 1-10 ids, duplicates removed.
+
+    Normalized exactly as the Gateway interceptor normalizes them for the caller assertion.
+
+    Raises:
+        ValueError: Not an array of 1-``MAX_TARGET_ACCOUNTS`` valid account ids.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError("expected an array of 12-digit account ids") from None
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_TARGET_ACCOUNTS:
+        raise ValueError(f"expected an array of 1-{MAX_TARGET_ACCOUNTS} account ids")
+    return tuple(dict.fromkeys(account_id(item) for item in value))
+
+
+TargetAccountIdsParam = Annotated[
+    tuple[str, ...] | None,
+    BeforeValidator(lambda v: None if v is None else account_ids(v)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "array",
+                    "items": {"anyOf": [{"type": "string", "pattern": "^[0-9]{12}$"}, {"type": "integer"}]},
+                    "minItems": 1,
+                    "maxItems": MAX_TARGET_ACCOUNTS,
+                },
+                {"type": "string"},
+                {"type": "null"},
+            ]
+        }
+    ),
+    Field(description=f"1-{MAX_TARGET_ACCOUNTS} account ids instead of target_account_id; answers under accounts"),
+]
+
+
 # --- Cost Explorer shapes ---------------------------------------------------------------------------------------
 # Field names are the API's own (PascalCase), so an Expression copied from the AWS documentation just works.
 

@@ -40,7 +40,7 @@ from account_tools.observability import (
     record_vend_latency,
     request_id_var,
 )
-from account_tools.params import account_id
+from account_tools.params import account_id, account_ids
 from account_tools.portable import portable_schema
 from account_tools.settings import RuntimeSettings
 from account_tools.tools import (
@@ -51,6 +51,7 @@ from account_tools.tools import (
     cloudtrail_lake,
     commitments,
     cost_explorer,
+    cost_insights,
     identity,
     logs_insights,
 )
@@ -121,6 +122,16 @@ def _named_account(arguments: dict[str, Any]) -> tuple[str | None, bool]:
         return None, True
     try:
         return account_id(arguments["target_account_id"]), True
+    except ValueError:
+        return None, False  # validation refuses the call before anything runs
+
+
+def _named_accounts(arguments: dict[str, Any]) -> tuple[tuple[str, ...] | None, bool]:
+    """The normalized accounts of a many-accounts call, and whether they can be compared (False: invalid)."""
+    if arguments.get("target_account_ids") is None:
+        return None, True
+    try:
+        return account_ids(arguments["target_account_ids"]), True
     except ValueError:
         return None, False  # validation refuses the call before anything runs
 
@@ -202,11 +213,16 @@ class AccountToolsServer(MCPServer):
             if known is None:  # an unknown tool: the SDK's own error
                 return await super().call_tool(name, arguments, context)
             target, comparable = _named_account(arguments or {})
+            targets, comparable_list = _named_accounts(arguments or {})
             try:
                 if self.verifier is None:
                     raise CallerRefusedError("this server verifies no callers")
                 caller = self.verifier.verify(
-                    _assertion(context), tool=name, target_account_id=target, check_target=comparable
+                    _assertion(context),
+                    tool=name,
+                    target_account_id=target,
+                    target_account_ids=targets,
+                    check_target=comparable and comparable_list,
                 )
             except CallerRefusedError as exc:
                 return self._refuse(name, ToolFailure("unauthorized", str(exc)))
@@ -277,7 +293,16 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
     server = AccountToolsServer(name="aws-account-tools", instructions=INSTRUCTIONS, version="0.1.0")
     server.tool_metrics = rt.metrics
     server.verifier = rt.verifier
-    for group in (accounts, identity, logs_insights, cost_explorer, commitments, cloudtrail, cloudtrail_lake):
+    for group in (
+        accounts,
+        identity,
+        logs_insights,
+        cost_explorer,
+        cost_insights,
+        commitments,
+        cloudtrail,
+        cloudtrail_lake,
+    ):
         group.register(server, rt)
 
     @server.custom_route(HEALTH_PATH, methods=["GET"])  # type: ignore[untyped-decorator]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 QUERY_ID = str(uuid.UUID(int=7))
 ORG_B_ACCOUNT = AKSK_ACCOUNT  # Globex
 ORG_A_ACCOUNT = ROLE_ACCOUNT  # Acme Corp
+_LAST_MONTH = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).isoformat()[:7]
 # Valid arguments for every tool that takes target_account_id (the account is added per call).
 ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_caller_identity": {},
@@ -44,6 +46,9 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "list_event_data_stores": {},
     "lake_query": {"query_statement": f"SELECT eventName FROM {QUERY_ID}", "wait_seconds": 0},  # noqa: S608
     "get_query_results": {"query_id": QUERY_ID},
+    "get_anomalies": {},
+    "compare_costs": {"baseline_month": _LAST_MONTH, "comparison_month": _LAST_MONTH},
+    "get_recommendations": {},
 }
 
 

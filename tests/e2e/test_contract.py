@@ -7,7 +7,7 @@ For each tool, both payloads validate against the tool's advertised ``inputSchem
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,7 +33,8 @@ def anyio_backend() -> str:
 
 def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Tool -> (native-typed arguments, the same arguments with every non-string value stringified)."""
-    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    today = datetime.now(UTC).date()
+    tomorrow = today + timedelta(days=1)
     lake_sql = f"SELECT eventName, userIdentity.userName FROM {demo_event_data_store_id(ACCOUNT)} LIMIT 5"  # noqa: S608
     ce_filter = {"Not": {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Lambda"]}}}
     native: dict[str, dict[str, Any]] = {
@@ -92,6 +93,15 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         "list_event_data_stores": {"max_results": 10},
         "lake_query": {"query_statement": lake_sql, "wait_seconds": 10, "max_results": 3},
         "get_query_results": {"query_id": query_ids["lake"], "max_results": 2},
+        "get_anomalies": {"start_date": (today - timedelta(days=85)).isoformat(), "min_impact": 50, "max_results": 5},
+        "compare_costs": {
+            "baseline_month": _month(today, 2),
+            "comparison_month": _month(today, 1),
+            "kind": "drivers",
+            "group_by": "SERVICE",
+            "max_results": 5,
+        },
+        "get_recommendations": {"term": "THREE_YEARS", "max_results": 3},
     }
     pairs = {}
     for tool, arguments in native.items():
@@ -103,6 +113,12 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
         }
         pairs[tool] = (arguments, stringified)
     return pairs
+
+
+def _month(day: date, months_back: int) -> str:
+    """``YYYY-MM`` of the month ``months_back`` before ``day``'s."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _body(result: Any) -> dict[str, Any]:

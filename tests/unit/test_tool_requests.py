@@ -21,10 +21,12 @@ from mcp import Client
 from account_tools.aws import AccountClients
 from account_tools.caller import current_caller
 from account_tools.credentials import Entry
+from account_tools.errors import ToolFailure
 from account_tools.params import account_id as normalized_account
+from account_tools.params import account_ids
 from account_tools.server import AccountToolsServer, build_runtime, build_server
 from account_tools.settings import RuntimeSettings
-from account_tools.tools import cloudtrail, cloudtrail_lake, commitments, cost_explorer
+from account_tools.tools import cloudtrail, cloudtrail_lake, commitments, cost_explorer, cost_insights
 from tests.callers import Callers
 
 pytestmark = pytest.mark.unit
@@ -51,9 +53,12 @@ class FakeVendor:
 
     vends: list[tuple[str, str]] = field(default_factory=list)
     granted: list[str] = field(default_factory=lambda: [DEFAULT])
+    refused: set[str] = field(default_factory=set)  # accounts the vendor refuses (not granted)
 
-    def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str) -> dict[str, Any]:
+    def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str, **_: Any) -> dict[str, Any]:
         assert assertion  # the runtime always passes the caller's assertion on
+        if account_id in self.refused:
+            raise ToolFailure("unauthorized", f"account {account_id} is not granted to agent agent-client-a")
         self.vends.append((account_id, scope))
         expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         return {
@@ -84,9 +89,15 @@ class Harness:
         except ValueError:
             named = None
 
+        try:  # a many-accounts call's accounts, as the Gateway interceptor puts them in the assertion
+            listed = account_ids(arguments["target_account_ids"]) if "target_account_ids" in arguments else None
+        except ValueError:
+            listed = None
+
         async def run() -> Any:
             async with Client(self.server) as client:
-                return await client.call_tool(tool, arguments, meta=self.callers.meta(tool, named))
+                meta = self.callers.meta(tool, named, target_account_ids=listed)
+                return await client.call_tool(tool, arguments, meta=meta)
 
         result = anyio.run(run)
         body = result.structured_content or json.loads(result.content[0].text)
@@ -657,6 +668,181 @@ CASES = [
         expect={"rows": [{"eventName": "RunInstances"}], "next_token": "page-r3"},
     ),
 ]
+
+
+# --- anomalies, comparisons and recommendations (tools/cost_insights.py) ---------------------------------------
+
+
+def _months_ago(n: int) -> str:
+    """``YYYY-MM`` of the month ``n`` months before the current one (comparisons need recent whole months)."""
+    index = _TODAY_MONTHS - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_period(month: str) -> dict[str, str]:
+    first = datetime.fromisoformat(f"{month}-01").date()
+    following = (first + timedelta(days=32)).replace(day=1)
+    return {"Start": first.isoformat(), "End": following.isoformat()}
+
+
+_NOW = datetime.now(UTC).date()
+_TODAY_MONTHS = _NOW.year * 12 + _NOW.month - 1
+BASELINE, COMPARED = _months_ago(2), _months_ago(1)
+ANOMALY_START = (_NOW - timedelta(days=20)).isoformat()
+ANOMALY_END = (_NOW - timedelta(days=1)).isoformat()
+MONITOR_ARN = f"arn:aws:ce::{ACCOUNT}:anomalymonitor/5b6c7d8e-0000-4000-8000-000000000001"
+SERVICE_SELECTOR = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+CHANGE = {"BaselineTimePeriodAmount": "1000.0", "ComparisonTimePeriodAmount": "1450.5", "Difference": "450.5",
+          "Unit": "USD"}  # fmt: skip
+CHANGED = {"baseline": 1000.0, "comparison": 1450.5, "difference": 450.5, "unit": "USD"}
+ANOMALY = {
+    "AnomalyId": "anomaly-1",
+    "AnomalyStartDate": ANOMALY_START,
+    "AnomalyEndDate": ANOMALY_END,
+    "DimensionValue": "Amazon Elastic Compute Cloud - Compute",
+    "RootCauses": [
+        {"Service": "Amazon Elastic Compute Cloud - Compute", "Region": "us-east-1", "LinkedAccount": ACCOUNT,
+         "UsageType": "BoxUsage:m6i.2xlarge", "Impact": {"Contribution": 412.0}}
+    ],
+    "AnomalyScore": {"MaxScore": 0.91, "CurrentScore": 0.74},
+    "Impact": {"MaxImpact": 61.2, "TotalImpact": 412.0, "TotalActualSpend": 1450.5, "TotalExpectedSpend": 1038.5,
+               "TotalImpactPercentage": 39.7},
+    "MonitorArn": MONITOR_ARN,
+    "Feedback": "NO",
+}  # fmt: skip
+CASES += [
+    Case(
+        tool="get_anomalies",
+        scope=cost_insights.ANOMALIES_SCOPE,
+        native={"start_date": ANOMALY_START, "end_date": ANOMALY_END, "min_impact": 100, "monitor_arn": MONITOR_ARN,
+                "max_results": 5, "next_token": "page-a1", "target_account_id": ACCOUNT},
+        stringified={"start_date": ANOMALY_START, "end_date": ANOMALY_END, "min_impact": "100",
+                     "monitor_arn": MONITOR_ARN, "max_results": "5", "next_token": "page-a1",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "ce",
+                "get_anomalies",
+                {
+                    "DateInterval": {"StartDate": ANOMALY_START, "EndDate": ANOMALY_END},
+                    "MonitorArn": MONITOR_ARN,
+                    "TotalImpact": {"NumericOperator": "GREATER_THAN_OR_EQUAL", "StartValue": 100.0},
+                    "MaxResults": 5,
+                    "NextPageToken": "page-a1",
+                },
+                {"Anomalies": [ANOMALY], "NextPageToken": "page-a2"},
+            )
+        ],
+        expect={
+            "kind": "anomalies",
+            "anomalies.0.anomaly_id": "anomaly-1",
+            "anomalies.0.total_impact": 412.0,
+            "anomalies.0.root_causes.0": {"service": "Amazon Elastic Compute Cloud - Compute", "region": "us-east-1",
+                                          "linked_account": ACCOUNT, "usage_type": "BoxUsage:m6i.2xlarge",
+                                          "contribution": 412.0},
+            "next_token": "page-a2",
+        },
+    ),
+    Case(
+        tool="compare_costs",
+        scope=cost_insights.COMPARISONS_SCOPE,
+        native={"baseline_month": BASELINE, "comparison_month": COMPARED, "kind": "drivers",
+                "metric": "AmortizedCost", "group_by": "SERVICE",
+                "filter": SERVICE_SELECTOR, "max_results": 3, "next_token": "page-c1", "target_account_id": ACCOUNT},
+        stringified={"baseline_month": BASELINE, "comparison_month": COMPARED, "kind": "drivers",
+                     "metric": "AmortizedCost", "group_by": "SERVICE",
+                     "filter": json.dumps(SERVICE_SELECTOR), "max_results": "3", "next_token": "page-c1",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "ce",
+                "get_cost_comparison_drivers",
+                {
+                    "BaselineTimePeriod": _month_period(BASELINE),
+                    "ComparisonTimePeriod": _month_period(COMPARED),
+                    "MetricForComparison": "AmortizedCost",
+                    "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+                    "Filter": SERVICE_SELECTOR,
+                    "MaxResults": 3,
+                    "NextPageToken": "page-c1",
+                },
+                {
+                    "CostComparisonDrivers": [
+                        {
+                            "CostSelector": SERVICE_SELECTOR,
+                            "Metrics": {"AmortizedCost": CHANGE},
+                            "CostDrivers": [
+                                {"Type": "USAGE_CHANGE", "Name": "BoxUsage:m6i.2xlarge",
+                                 "Metrics": {"AmortizedCost": CHANGE}}
+                            ],
+                        }
+                    ],
+                    "NextPageToken": "page-c2",
+                },
+            )
+        ],
+        expect={
+            "kind": "drivers",
+            "baseline": {"start": _month_period(BASELINE)["Start"], "end": _month_period(BASELINE)["End"]},
+            "rows.0.selector": SERVICE_SELECTOR,
+            "rows.0.metrics": {"AmortizedCost": CHANGED},
+            "rows.0.drivers.0": {"type": "USAGE_CHANGE", "name": "BoxUsage:m6i.2xlarge",
+                                 "metrics": {"AmortizedCost": CHANGED}},
+            "next_token": "page-c2",
+        },
+    ),
+    Case(
+        tool="get_recommendations",
+        scope=cost_insights.RECOMMENDATIONS_SCOPE,
+        native={"savings_plans_type": "EC2_INSTANCE_SP", "term": "THREE_YEARS", "payment_option": "ALL_UPFRONT",
+                "lookback": "SIXTY_DAYS", "max_results": 5, "next_token": "page-r1", "target_account_id": ACCOUNT},
+        stringified={"savings_plans_type": "EC2_INSTANCE_SP", "term": "THREE_YEARS", "payment_option": "ALL_UPFRONT",
+                     "lookback": "SIXTY_DAYS", "max_results": "5", "next_token": "page-r1",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "ce",
+                "get_savings_plans_purchase_recommendation",
+                {
+                    "SavingsPlansType": "EC2_INSTANCE_SP",
+                    "TermInYears": "THREE_YEARS",
+                    "PaymentOption": "ALL_UPFRONT",
+                    "LookbackPeriodInDays": "SIXTY_DAYS",
+                    "AccountScope": "LINKED",
+                    "PageSize": 5,
+                    "NextPageToken": "page-r1",
+                },
+                {
+                    "Metadata": {"RecommendationId": "rec-1"},
+                    "SavingsPlansPurchaseRecommendation": {
+                        "SavingsPlansPurchaseRecommendationDetails": [
+                            {
+                                "SavingsPlansDetails": {"Region": "us-east-1", "InstanceFamily": "m6i"},
+                                "AccountId": ACCOUNT,
+                                "CurrencyCode": "USD",
+                                "HourlyCommitmentToPurchase": "0.85",
+                                "EstimatedMonthlySavingsAmount": "212.40",
+                                "EstimatedSavingsPercentage": "31.5",
+                            }
+                        ],
+                        "SavingsPlansPurchaseRecommendationSummary": {"HourlyCommitmentToPurchase": "0.85",
+                                                                       "CurrencyCode": "USD"},
+                    },
+                    "NextPageToken": "page-r2",
+                },
+            )
+        ],
+        expect={
+            "recommendation_id": "rec-1",
+            "parameters.term": "THREE_YEARS",
+            "recommendations.0": {"region": "us-east-1", "instance_family": "m6i", "account_id": ACCOUNT,
+                                  "currency_code": "USD", "hourly_commitment_to_purchase": 0.85,
+                                  "estimated_monthly_savings_amount": 212.4, "estimated_savings_percentage": 31.5},
+            "summary": {"hourly_commitment_to_purchase": 0.85, "currency_code": "USD"},
+            "next_token": "page-r2",
+        },
+    ),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("form", ["native", "stringified"])

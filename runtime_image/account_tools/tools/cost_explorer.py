@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from mcp.server import MCPServer
 from pydantic import Field, WithJsonSchema
 
-from account_tools import cost_rules
+from account_tools import cost_rules, fanout
 from account_tools.errors import ToolFailure
 from account_tools.models import CostAndUsage, CostForecast, DimensionValues
 from account_tools.params import (
@@ -22,6 +22,7 @@ from account_tools.params import (
     CostFilterParam,
     CostGroupBy,
     NextTokenParam,
+    TargetAccountIdsParam,
     lenient_int,
     lenient_list,
 )
@@ -106,6 +107,43 @@ def _group_by(group_by: list[CostGroupBy] | None) -> list[dict[str, str]]:
     return [g.to_api() for g in group_by or []]
 
 
+def _cost_and_usage(response: dict[str, Any], *, grouped: bool) -> dict[str, Any]:
+    """One account's rows, totals per metric, dimension value attributes and next page token."""
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, dict[str, Any]] = {}
+    for period in response.get("ResultsByTime", []):
+        base = {
+            "start": period["TimePeriod"]["Start"],
+            "end": period["TimePeriod"]["End"],
+            "estimated": bool(period.get("Estimated", False)),
+        }
+        entries = (
+            [(g.get("Keys", []), g.get("Metrics", {})) for g in period.get("Groups", [])]
+            if grouped
+            else [(None, period.get("Total", {}))]
+        )
+        for keys, raw in entries:
+            values = _metrics(raw)
+            row = {**base, "metrics": values}
+            if keys is not None:
+                row["keys"] = keys
+            rows.append(row)
+            for name, value in values.items():
+                total = totals.setdefault(name, {"amount": 0.0, "unit": value["unit"]})
+                total["amount"] = round(total["amount"] + value["amount"], 6)
+    attributes = {
+        a["Value"]: a.get("Attributes", {}) for a in response.get("DimensionValueAttributes", []) if "Value" in a
+    }
+    result: dict[str, Any] = {
+        **({"dimension_value_attributes": attributes} if attributes else {}),
+        "totals": totals,
+        "rows": rows,
+    }
+    if response.get("NextPageToken"):
+        result["next_token"] = response["NextPageToken"]
+    return result
+
+
 StartDate = Annotated[str | None, Field(description="YYYY-MM-DD, inclusive; default end_date - 30 days")]
 EndDate = Annotated[str | None, Field(description="YYYY-MM-DD, exclusive; default today")]
 
@@ -132,6 +170,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         filter: CostFilterParam = None,
         next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
+        target_account_ids: TargetAccountIdsParam = None,
     ) -> dict[str, Any]:
         """Cost and usage of an account from Cost Explorer, per day, month or hour.
 
@@ -181,45 +220,21 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["Filter"] = filter.to_api()
         if next_token:
             params["NextPageToken"] = next_token
-        account = await rt.account(target_account_id)
-        response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
-        rows: list[dict[str, Any]] = []
-        totals: dict[str, dict[str, Any]] = {}
-        for period in response.get("ResultsByTime", []):
-            base = {
-                "start": period["TimePeriod"]["Start"],
-                "end": period["TimePeriod"]["End"],
-                "estimated": bool(period.get("Estimated", False)),
-            }
-            entries = (
-                [(g.get("Keys", []), g.get("Metrics", {})) for g in period.get("Groups", [])]
-                if group_by
-                else [(None, period.get("Total", {}))]
-            )
-            for keys, raw in entries:
-                values = _metrics(raw)
-                row = {**base, "metrics": values}
-                if keys is not None:
-                    row["keys"] = keys
-                rows.append(row)
-                for name, value in values.items():
-                    total = totals.setdefault(name, {"amount": 0.0, "unit": value["unit"]})
-                    total["amount"] = round(total["amount"] + value["amount"], 6)
-        attributes = {
-            a["Value"]: a.get("Attributes", {}) for a in response.get("DimensionValueAttributes", []) if "Value" in a
-        }
-        result: dict[str, Any] = {
-            "target_account_id": account,
+        fanout.refuse_mixed(target_account_id, target_account_ids, next_token)
+        common: dict[str, Any] = {
             "time_period": {"start": start.isoformat(), "end": end.isoformat()},
             "granularity": granularity,
             "group_by": [f"{g.Type}:{g.Key}" for g in group_by or []],
-            **({"dimension_value_attributes": attributes} if attributes else {}),
-            "totals": totals,
-            "rows": rows,
         }
-        if response.get("NextPageToken"):
-            result["next_token"] = response["NextPageToken"]
-        return result
+
+        async def one(account: str) -> dict[str, Any]:
+            response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
+            return _cost_and_usage(response, grouped=bool(group_by))
+
+        if target_account_ids:
+            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
+        account = await rt.account(target_account_id)
+        return {"target_account_id": account, **common, **await one(account)}
 
     @read_only_tool(server, rt, name="get_cost_forecast", title="Cost forecast", output=CostForecast)
     async def get_cost_forecast(

@@ -1,0 +1,363 @@
+# mypy: disable-error-code="valid-type"
+# Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
+"""Why the bill moved and what to buy: anomalies, month-over-month comparisons and their drivers,
+Savings Plans purchase recommendations (Cost Explorer). Anomalies and comparisons take ``target_account_ids``.
+
+What the Cost Explorer API Reference forbids is refused before any call (see ``cost_rules``
+for the rules of the other Cost Explorer tools):
+
+- GetAnomalies: "Anomalies are available for up to 90 days"; ``DateInterval.StartDate`` is
+  required; ``TotalImpact`` filters by a numeric operator and a start value.
+- GetCostAndUsageComparisons / GetCostComparisonDrivers: each period "must start and end on the
+  first day of a month, with a duration of exactly one month", "within the last 13 months";
+  MaxResults 1-2000 (comparisons) and 1-10 (drivers).
+- GetSavingsPlansPurchaseRecommendation: SavingsPlansType, TermInYears, PaymentOption and
+  LookbackPeriodInDays are required (defaults here); PageSize 0-6000.
+"""
+
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from pydantic import Field
+
+from account_tools import cost_rules, fanout
+from account_tools.errors import ToolFailure
+from account_tools.models import CostAnomalies, CostComparison, Recommendations
+from account_tools.params import (
+    AccountIdParam,
+    CostFilterParam,
+    LenientFloat,
+    NextTokenParam,
+    TargetAccountIdsParam,
+    lenient_int,
+)
+from account_tools.tools import ToolRuntime, read_only_tool
+from account_tools.tools.commitments import _snake
+from account_tools.tools.cost_explorer import CostMetric, EndDate, amount, parse_date, today
+
+ANOMALIES_SCOPE = "cost_anomalies"
+COMPARISONS_SCOPE = "cost_comparisons"
+RECOMMENDATIONS_SCOPE = "recommendations"
+ANOMALY_MAX_AGE_DAYS = 90
+DEFAULT_ANOMALY_DAYS = 30
+COMPARISON_MAX_AGE_MONTHS = 13
+MAX_DRIVERS_PAGE = 10
+MAX_COMPARISONS_PAGE = 2000
+DEFAULT_PAGE = 20
+# GetCostAndUsageComparisons groups by DIMENSION, TAG or COST_CATEGORY; the dimensions an agent asks about.
+ComparisonDimension = Literal["SERVICE", "LINKED_ACCOUNT", "REGION", "USAGE_TYPE", "INSTANCE_TYPE", "OPERATION"]
+MonthParam = Annotated[str, Field(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]  # Cost Explorer keeps no older data
+
+
+def _month(field: str, value: str) -> tuple[date, date]:
+    """``YYYY-MM`` as the whole month ``[first day, first day of the next month)``."""
+    first = date.fromisoformat(f"{value}-01")
+    following = (first + timedelta(days=32)).replace(day=1)
+    current = today()
+    months_back = current.year * 12 + current.month - 1 - (COMPARISON_MAX_AGE_MONTHS - 1)
+    oldest = date(months_back // 12, months_back % 12 + 1, 1)  # this month and the 12 before it
+    if first > today():
+        raise ToolFailure("invalid_parameter", f"{field}: {value} has not started yet")
+    if first < oldest:
+        raise ToolFailure(
+            "invalid_parameter",
+            f"{field}: Cost Explorer compares months within the last {COMPARISON_MAX_AGE_MONTHS} months "
+            f"(the earliest is {oldest.isoformat()[:7]})",
+        )
+    return first, following
+
+
+def _comparison_amounts(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "baseline": amount(m.get("BaselineTimePeriodAmount")),
+            "comparison": amount(m.get("ComparisonTimePeriodAmount")),
+            "difference": amount(m.get("Difference")),
+            "unit": m.get("Unit"),
+        }
+        for name, m in raw.items()
+    }
+
+
+def _anomaly(raw: dict[str, Any]) -> dict[str, Any]:
+    impact = raw.get("Impact", {})
+    score = raw.get("AnomalyScore", {})
+    return {
+        "anomaly_id": raw["AnomalyId"],
+        "start": raw.get("AnomalyStartDate"),
+        "end": raw.get("AnomalyEndDate"),
+        "monitor_arn": raw.get("MonitorArn"),
+        "feedback": raw.get("Feedback"),
+        "score": score.get("CurrentScore"),
+        "total_impact": impact.get("TotalImpact"),
+        "total_actual_spend": impact.get("TotalActualSpend"),
+        "total_expected_spend": impact.get("TotalExpectedSpend"),
+        "root_causes": [
+            {
+                "service": c.get("Service"),
+                "region": c.get("Region"),
+                "linked_account": c.get("LinkedAccount"),
+                "usage_type": c.get("UsageType"),
+                "contribution": (c.get("Impact") or {}).get("Contribution"),
+            }
+            for c in raw.get("RootCauses", [])
+        ],
+    }
+
+
+def _monitor(raw: dict[str, Any]) -> dict[str, Any]:
+    created = raw.get("CreationDate")
+    return {
+        "monitor_arn": raw.get("MonitorArn"),
+        "name": raw.get("MonitorName"),
+        "type": raw.get("MonitorType"),
+        "dimension": raw.get("MonitorDimension"),
+        "created": str(created) if created else None,
+    }
+
+
+def _figures(raw: dict[str, Any], *, text: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A recommendation's fields as snake_case: numbers as numbers, ``text`` fields (and nested ones) as text."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            out.update(_figures(value, text=text))
+        elif key in text:
+            out[_snake(key)] = str(value)
+        elif isinstance(value, str | int | float):
+            out[_snake(key)] = amount(value)
+    return out
+
+
+_SP_TEXT = ("AccountId", "CurrencyCode", "Region", "InstanceFamily", "OfferingId", "RecommendationDetailId")
+
+
+def register(server: MCPServer, rt: ToolRuntime) -> None:
+    """Add ``get_anomalies``, ``compare_costs`` and ``get_recommendations``."""
+
+    @read_only_tool(server, rt, name="get_anomalies", title="Cost anomalies", output=CostAnomalies)
+    async def get_anomalies(
+        kind: Annotated[
+            Literal["anomalies", "monitors"], Field(description="anomalies (default) or monitors")
+        ] = "anomalies",
+        start_date: Annotated[
+            str | None, Field(description="YYYY-MM-DD, within 90 days; default end_date - 30 days")
+        ] = None,
+        end_date: EndDate = None,
+        min_impact: Annotated[
+            LenientFloat | None, Field(description="only anomalies with a total impact >= this many USD")
+        ] = None,
+        monitor_arn: Annotated[str | None, Field(max_length=1024, description="only this monitor's")] = None,
+        max_results: Annotated[lenient_int(ge=1, le=100), Field(description="per page, 1-100, default 20")] = (
+            DEFAULT_PAGE
+        ),
+        next_token: NextTokenParam = None,
+        target_account_id: AccountIdParam = None,
+        target_account_ids: TargetAccountIdsParam = None,
+    ) -> dict[str, Any]:
+        """Cost anomalies (Cost Anomaly Detection): what spiked, when, the impact in USD and root causes.
+
+        kind="monitors" lists the anomaly monitors instead.
+
+        Example: get_anomalies(start_date="2026-04-01", min_impact=100, target_account_id="222222222222")
+        """
+        fanout.refuse_mixed(target_account_id, target_account_ids, next_token)
+        params: dict[str, Any] = {"MaxResults": max_results}
+        if next_token:
+            params["NextPageToken"] = next_token
+        common: dict[str, Any] = {"kind": kind}
+        if kind == "monitors":
+            named = [
+                n for n, v in (("start_date", start_date), ("end_date", end_date), ("min_impact", min_impact)) if v
+            ]
+            if named:
+                raise ToolFailure("invalid_parameter", f"{named[0]}: applies to kind=anomalies only")
+            if monitor_arn:
+                params["MonitorArnList"] = [monitor_arn]
+            operation, key, shape = "get_anomaly_monitors", "monitors", _monitor
+        else:
+            end = parse_date("end_date", end_date, today())
+            start = parse_date("start_date", start_date, end - timedelta(days=DEFAULT_ANOMALY_DAYS))
+            if start > end:
+                raise ToolFailure("invalid_parameter", "end_date: must not be before start_date")
+            cost_rules.refuse_too_old(
+                "start_date", start, today(), ANOMALY_MAX_AGE_DAYS, "anomalies are available for up to 90 days"
+            )
+            params["DateInterval"] = {"StartDate": start.isoformat(), "EndDate": end.isoformat()}
+            if monitor_arn:
+                params["MonitorArn"] = monitor_arn
+            if min_impact is not None:
+                params["TotalImpact"] = {"NumericOperator": "GREATER_THAN_OR_EQUAL", "StartValue": min_impact}
+            common["time_period"] = {"start": start.isoformat(), "end": end.isoformat()}
+            operation, key, shape = "get_anomalies", "anomalies", _anomaly
+
+        async def one(account: str) -> dict[str, Any]:
+            response = await rt.clients.call("ce", operation, account_id=account, scope=ANOMALIES_SCOPE, **params)
+            items = response.get("AnomalyMonitors" if kind == "monitors" else "Anomalies", [])
+            result: dict[str, Any] = {key: [shape(item) for item in items]}
+            if response.get("NextPageToken"):
+                result["next_token"] = response["NextPageToken"]
+            return result
+
+        if target_account_ids:
+            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
+        account = await rt.account(target_account_id)
+        return {**common, "target_account_id": account, **await one(account)}
+
+    @read_only_tool(server, rt, name="compare_costs", title="Cost comparison between two months", output=CostComparison)
+    async def compare_costs(
+        baseline_month: Annotated[MonthParam, Field(description="the month to compare against, YYYY-MM")],
+        comparison_month: Annotated[MonthParam, Field(description="the month to compare, YYYY-MM")],
+        kind: Annotated[
+            Literal["totals", "drivers"],
+            Field(description="totals (default) or drivers"),
+        ] = "totals",
+        metric: Annotated[CostMetric, Field(description="default UnblendedCost")] = "UnblendedCost",
+        group_by: Annotated[
+            ComparisonDimension | None, Field(description="a dimension to group by, e.g. SERVICE; default none")
+        ] = None,
+        filter: CostFilterParam = None,
+        max_results: Annotated[
+            lenient_int(ge=1, le=MAX_COMPARISONS_PAGE) | None,
+            Field(description="per page; totals 1-2000, drivers 1-10, default 20/10"),
+        ] = None,
+        next_token: NextTokenParam = None,
+        target_account_id: AccountIdParam = None,
+        target_account_ids: TargetAccountIdsParam = None,
+    ) -> dict[str, Any]:
+        """Why the bill moved between two whole months (within the last 13).
+
+        kind=totals: each group's baseline, comparison and difference; kind=drivers: what
+        drove each change (usage, Savings Plans, credits...).
+
+        Example: compare_costs(baseline_month="2026-03", comparison_month="2026-04",
+        kind="drivers", target_account_id="222222222222")
+        """
+        fanout.refuse_mixed(target_account_id, target_account_ids, next_token)
+        baseline = _month("baseline_month", baseline_month)
+        comparison = _month("comparison_month", comparison_month)
+        page_limit = MAX_DRIVERS_PAGE if kind == "drivers" else MAX_COMPARISONS_PAGE
+        if max_results is not None and max_results > page_limit:
+            raise ToolFailure(
+                "invalid_parameter", f"max_results: GetCostComparisonDrivers returns at most {MAX_DRIVERS_PAGE} a page"
+            )
+        if filter is not None:
+            cost_rules.COST_AND_USAGE.check(filter)
+        params: dict[str, Any] = {
+            "BaselineTimePeriod": {"Start": baseline[0].isoformat(), "End": baseline[1].isoformat()},
+            "ComparisonTimePeriod": {"Start": comparison[0].isoformat(), "End": comparison[1].isoformat()},
+            "MetricForComparison": metric,
+            "MaxResults": max_results or min(DEFAULT_PAGE, page_limit),
+        }
+        if group_by:
+            params["GroupBy"] = [{"Type": "DIMENSION", "Key": group_by}]
+        if filter is not None:
+            params["Filter"] = filter.to_api()
+        if next_token:
+            params["NextPageToken"] = next_token
+        common: dict[str, Any] = {
+            "kind": kind,
+            "metric": metric,
+            "baseline": {"start": baseline[0].isoformat(), "end": baseline[1].isoformat()},
+            "comparison": {"start": comparison[0].isoformat(), "end": comparison[1].isoformat()},
+        }
+        operation = "get_cost_comparison_drivers" if kind == "drivers" else "get_cost_and_usage_comparisons"
+
+        async def one(account: str) -> dict[str, Any]:
+            response = await rt.clients.call("ce", operation, account_id=account, scope=COMPARISONS_SCOPE, **params)
+            result: dict[str, Any] = {}
+            if kind == "drivers":
+                result["rows"] = [
+                    {
+                        "selector": d.get("CostSelector", {}),
+                        "metrics": _comparison_amounts(d.get("Metrics", {})),
+                        "drivers": [
+                            {"type": c.get("Type"), "name": c.get("Name"), "metrics": _comparison_amounts(c["Metrics"])}
+                            for c in d.get("CostDrivers", [])
+                        ],
+                    }
+                    for d in response.get("CostComparisonDrivers", [])
+                ]
+            else:
+                result["totals"] = _comparison_amounts(response.get("TotalCostAndUsage", {}))
+                result["rows"] = [
+                    {
+                        "selector": c.get("CostAndUsageSelector", {}),
+                        "metrics": _comparison_amounts(c.get("Metrics", {})),
+                    }
+                    for c in response.get("CostAndUsageComparisons", [])
+                ]
+            if response.get("NextPageToken"):
+                result["next_token"] = response["NextPageToken"]
+            return result
+
+        if target_account_ids:
+            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
+        account = await rt.account(target_account_id)
+        return {**common, "target_account_id": account, **await one(account)}
+
+    @read_only_tool(server, rt, name="get_recommendations", title="Purchase recommendations", output=Recommendations)
+    async def get_recommendations(
+        savings_plans_type: Annotated[
+            Literal["COMPUTE_SP", "EC2_INSTANCE_SP", "SAGEMAKER_SP", "DATABASE_SP"],
+            Field(description="default COMPUTE_SP"),
+        ] = "COMPUTE_SP",
+        term: Annotated[Literal["ONE_YEAR", "THREE_YEARS"], Field(description="default ONE_YEAR")] = "ONE_YEAR",
+        payment_option: Annotated[
+            Literal["NO_UPFRONT", "PARTIAL_UPFRONT", "ALL_UPFRONT"], Field(description="default NO_UPFRONT")
+        ] = "NO_UPFRONT",
+        lookback: Annotated[
+            Literal["SEVEN_DAYS", "THIRTY_DAYS", "SIXTY_DAYS"], Field(description="usage considered, default 30 days")
+        ] = "THIRTY_DAYS",
+        max_results: Annotated[lenient_int(ge=1, le=100), Field(description="per page, 1-100, default 20")] = (
+            DEFAULT_PAGE
+        ),
+        next_token: NextTokenParam = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """What to buy: Savings Plans purchase recommendations (hourly commitment, monthly savings).
+
+        Example: get_recommendations(term="THREE_YEARS", target_account_id="222222222222")
+        """
+        params: dict[str, Any] = {
+            "SavingsPlansType": savings_plans_type,
+            "TermInYears": term,
+            "PaymentOption": payment_option,
+            "LookbackPeriodInDays": lookback,
+            "AccountScope": "LINKED",  # the target account's own usage, not its organization's
+            "PageSize": max_results,
+        }
+        if next_token:
+            params["NextPageToken"] = next_token
+        common: dict[str, Any] = {
+            "kind": "savings_plans",
+            "parameters": {
+                "savings_plans_type": savings_plans_type,
+                "term": term,
+                "payment_option": payment_option,
+                "lookback": lookback,
+            },
+        }
+
+        async def one(account: str) -> dict[str, Any]:
+            response = await rt.clients.call(
+                "ce", "get_savings_plans_purchase_recommendation", account_id=account, scope=RECOMMENDATIONS_SCOPE,
+                **params,
+            )  # fmt: skip
+            found = response.get("SavingsPlansPurchaseRecommendation", {})
+            result: dict[str, Any] = {
+                "recommendations": [
+                    _figures(d, text=_SP_TEXT) for d in found.get("SavingsPlansPurchaseRecommendationDetails", [])
+                ],
+            }
+            if response.get("Metadata", {}).get("RecommendationId"):
+                result["recommendation_id"] = response["Metadata"]["RecommendationId"]
+            if found.get("SavingsPlansPurchaseRecommendationSummary"):
+                result["summary"] = _figures(found["SavingsPlansPurchaseRecommendationSummary"], text=_SP_TEXT)
+            if response.get("NextPageToken"):
+                result["next_token"] = response["NextPageToken"]
+            return result
+
+        account = await rt.account(target_account_id)
+        return {**common, "target_account_id": account, **await one(account)}
