@@ -31,9 +31,10 @@ FIX_GATEWAY_REFUSED = (
 )
 # Fixes by the tools' error_type (and, for assume_role_error, by what the message names).
 FIX_BY_ERROR_TYPE = {
-    "unauthorized": "no grant: the caller is not granted this account; grant it (account_admin CLI) or pick "
-    "an account from list_accounts",
-    "account_not_found": "the account is not registered (or disabled): account_admin.cli register-account",
+    "unauthorized": "no grant: the caller is not granted this account; grant it (account-tools-admin grants "
+    "grant) or pick an account from list_accounts",
+    "account_not_found": "the account is not registered (or disabled): account-tools-admin accounts register "
+    "(or accounts enable)",
     "assume_role_error": "the vendor could not assume the customer's role: check the role ARN, the ExternalId "
     "and that the customer deployed the CustomerOnboarding template (it trusts the VendorRoleArn output)",
     "credential_error": "the vendor could not produce credentials: see the vendor's logs (VendorFunctionName)",
