@@ -56,6 +56,7 @@ class ObjectType(StrEnum):
     organization = "organization"
     account = "account"
     grant = "grant"
+    log_group = "log_group"
 
 
 app = typer.Typer(
@@ -70,10 +71,15 @@ orgs = typer.Typer(help="Customer organizations (each has the ExternalId its rol
 accounts = typer.Typer(help="AWS accounts the tools may target.", no_args_is_help=True)
 grants = typer.Typer(help="Who (agent client, user, group) may act in which organizations and accounts.")
 audit = typer.Typer(help="The record of every registry change.", no_args_is_help=True)
+log_groups = typer.Typer(
+    help="Log groups Logs Insights may query, per organization (all its accounts) or per account.",
+    no_args_is_help=True,
+)
 app.add_typer(orgs, name="orgs")
 app.add_typer(accounts, name="accounts")
 app.add_typer(grants, name="grants")
 app.add_typer(audit, name="audit")
+app.add_typer(log_groups, name="log-groups")
 
 AccountId = Annotated[str, typer.Option("--account-id", help="The 12-digit AWS account id.")]
 OrgId = Annotated[str, typer.Option("--org-id", help="The organization's id (UUID, from `orgs list`).")]
@@ -344,6 +350,54 @@ def grants_list(
         "include_revoked": include_revoked,
     }
     _show(ctx, _request(ctx, payload))
+
+
+# -- log-group allowlists -------------------------------------------------------------------
+Pattern = Annotated[
+    str,
+    typer.Option("--pattern", help="A log-group name (/aws/lambda/orders-api) or a prefix (/aws/lambda/orders-*)."),
+]
+TargetOrg = Annotated[str | None, typer.Option("--org-id", help="For every account of this organization (UUID).")]
+TargetAccount = Annotated[str | None, typer.Option("--account-id", help="For this account only (12 digits).")]
+
+
+@log_groups.command("add")
+def log_groups_add(
+    ctx: typer.Context, pattern: Pattern, org_id: TargetOrg = None, account_id: TargetAccount = None
+) -> None:
+    """Allow a log group or prefix; refused if an account's session policy would exceed STS's limit."""
+    payload = {"action": "add_log_group", "pattern": pattern, "org_id": org_id, "account_id": account_id}
+    _show(ctx, _request(ctx, payload))
+
+
+@log_groups.command("remove")
+def log_groups_remove(
+    ctx: typer.Context, pattern: Pattern, org_id: TargetOrg = None, account_id: TargetAccount = None, yes: Yes = False
+) -> None:
+    """Remove an entry: agents lose the groups it covers within the revocation bound (60 s)."""
+    _confirm(f"Remove {pattern} from the allowlist?", yes)
+    payload = {"action": "remove_log_group", "pattern": pattern, "org_id": org_id, "account_id": account_id}
+    _show(ctx, _request(ctx, payload))
+
+
+@log_groups.command("list")
+def log_groups_list(
+    ctx: typer.Context,
+    org_id: TargetOrg = None,
+    account_id: TargetAccount = None,
+    include_removed: Annotated[bool, typer.Option(help="Include removed entries.")] = False,
+) -> None:
+    """List an organization's entries, or an account's (with its organization's) and its effective allowlist."""
+    payload = {"action": "list_log_groups", "org_id": org_id, "account_id": account_id}
+    answer = _request(ctx, payload | {"include_removed": include_removed})
+    if _state(ctx).output is Output.json:
+        _show(ctx, answer)
+        return
+    listing = answer["log_groups"]
+    _table(listing["entries"])
+    typer.echo(f"platform default: {', '.join(listing['platform_default']) or '(none)'}")
+    if "effective" in listing:
+        typer.echo(f"effective for {account_id}: {', '.join(listing['effective']) or '(none)'}")
 
 
 # -- audit ----------------------------------------------------------------------------------

@@ -46,7 +46,13 @@ REGION = "us-east-1"
 HOST_ACCOUNT = "111111111111"
 ROLE_ACCOUNT = "222222222222"
 AKSK_ACCOUNT = "333333333333"
-LOG_GROUP = "/demo/app"
+LOG_GROUP = "/demo/app"  # in every demo account; the platform-wide default allowlist (ALLOWED_LOG_GROUPS)
+# Log groups only some customers allowlist (registry entries, added with `account-tools-admin log-groups add`):
+# /aws/lambda/orders-api exists in both customer accounts, but only Acme's organization allows /aws/lambda/orders-*;
+# Globex allows its own /globex/billing for its account.
+ORDERS_LOG_GROUP = "/aws/lambda/orders-api"
+GLOBEX_LOG_GROUP = "/globex/billing"
+CUSTOMER_LOG_GROUPS = {ROLE_ACCOUNT: (ORDERS_LOG_GROUP,), AKSK_ACCOUNT: (ORDERS_LOG_GROUP, GLOBEX_LOG_GROUP)}
 CUSTOMER_ROLE_NAME = "AccountToolsReadOnly"
 VENDOR_FUNCTION = "credential-vendor"
 ADMIN_FUNCTION = "account-admin"
@@ -374,6 +380,7 @@ class LocalStack:
                 vendor_env.ENV_REGISTRY_SSL: "disable",
                 vendor_env.ENV_KMS_KEY_ARN: self.kms_key_arn,
                 vendor_env.ENV_CUSTOMER_ROLE_NAME_PATTERN: "AccountToolsReadOnly*",
+                vendor_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,  # counted in the policy size check
                 "POWERTOOLS_SERVICE_NAME": "account-admin",
                 ENV_SIGV4_KEYS_FILE: str(self.signing_keys_file),
             }
@@ -392,7 +399,6 @@ class LocalStack:
                 "AWS_ENDPOINT_URL": self.moto_url,
                 "AWS_ENDPOINT_URL_LAMBDA": self.lambda_url,
                 runtime_env.ENV_VENDOR_FUNCTION_NAME: VENDOR_FUNCTION,
-                runtime_env.ENV_ALLOWED_LOG_GROUPS: LOG_GROUP,
                 runtime_env.ENV_ASSERTION_KEY_ID: self.assertion_key_arn,
             }
         )
@@ -553,6 +559,12 @@ class LocalStack:
                 account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type
             )
         self._seed_grants(orgs)
+        self._seed_log_group_allowlists(orgs)
+
+    def _seed_log_group_allowlists(self, orgs: dict[str, str]) -> None:
+        """Each customer's own Logs Insights allowlist: an organization prefix for Acme, an account name for Globex."""
+        self.admin_cli("log-groups", "add", "--org-id", orgs[ORG_ACME], "--pattern", "/aws/lambda/orders-*")
+        self.admin_cli("log-groups", "add", "--account-id", AKSK_ACCOUNT, "--pattern", GLOBEX_LOG_GROUP)
 
     def _write_signing_keys(self) -> None:
         """The keys the local admin function URL verifies SigV4 signatures with (only the operator's)."""
@@ -617,19 +629,22 @@ class LocalStack:
         marker = f"{alias}-{account_id}"
         post_seed(self.moto_url, demo_seed(account_id, alias))  # CloudTrail, Lake, Cost Explorer data
         logs = self.client("logs", creds)
-        logs.create_log_group(logGroupName=LOG_GROUP)
-        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="web-1")
         now_ms = int(time.time() * 1000)
-        logs.put_log_events(
-            logGroupName=LOG_GROUP,
-            logStreamName="web-1",
-            logEvents=[
-                {"timestamp": now_ms - 60_000 * (5 - i), "message": f"[{marker}] {text}"}
-                for i, text in enumerate(
-                    ("service started", "GET /health 200", "payment declined: card expired", "GET /orders 200")
-                )
-            ],
-        )
+        for group in (LOG_GROUP, *CUSTOMER_LOG_GROUPS.get(account_id, ())):
+            logs.create_log_group(logGroupName=group)
+            logs.create_log_stream(logGroupName=group, logStreamName="web-1")
+            texts = ("service started", "GET /health 200", "payment declined: card expired", "GET /orders 200")
+            logs.put_log_events(
+                logGroupName=group,
+                logStreamName="web-1",
+                logEvents=[
+                    {
+                        "timestamp": now_ms - 60_000 * (5 - i),
+                        "message": f"[{marker}] {text}" + ("" if group == LOG_GROUP else f" ({group})"),
+                    }
+                    for i, text in enumerate(texts)
+                ],
+            )
         iam = self.client("iam", creds)
         org = json.loads(self.admin_cli("orgs", "create", "--name", org_name).stdout)["organization"]
         register = ["accounts", "register", "--account-id", account_id, "--org-id", org["id"], "--alias", alias]

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from account_registry.constants import ADMIN_DB_ROLE, ENV_VENDOR_ROLE_ARN
 from credential_vendor.constants import (
+    ENV_ALLOWED_LOG_GROUPS,
     ENV_CUSTOMER_ROLE_NAME_PATTERN,
     ENV_DEFAULT_REGION,
     ENV_KMS_KEY_ARN,
@@ -37,6 +38,8 @@ class AccountAdmin(Construct):
         registry: The account registry.
         default_region: Region recorded for accounts registered without one.
         customer_role_name_pattern: Glob role ARNs must match when an ``iam_role`` account is registered.
+        allowed_log_groups: The platform-wide default log-group allowlist (the vendor's), counted when an
+            operator's allowlist entry is checked against the STS session policy limit.
         log_retention: Retention of the function's log group.
         removal_policy: What happens to the log group when the stack is deleted.
     """
@@ -52,6 +55,7 @@ class AccountAdmin(Construct):
         registry: Registry,
         default_region: str,
         customer_role_name_pattern: str,
+        allowed_log_groups: tuple[str, ...] = (),
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -67,6 +71,7 @@ class AccountAdmin(Construct):
             environment={
                 ENV_DEFAULT_REGION: default_region,
                 ENV_CUSTOMER_ROLE_NAME_PATTERN: customer_role_name_pattern,
+                ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
                 "POWERTOOLS_SERVICE_NAME": "account-admin",
             },
             timeout=Duration.seconds(ADMIN_TIMEOUT_S),

@@ -37,7 +37,7 @@ _CLIENT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 _OAUTH_URL = re.compile(r"^(https://[^\s#]+|http://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s#]*)?)$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ROLE_PATTERN = re.compile(r"^[\w+=,.@-]+\*?$")
-_LOG_GROUP = re.compile(r"^[\w#./-]{1,512}$")
+_LOG_GROUP = re.compile(r"^[\w#./-]{1,512}\*?$")  # a name, or a prefix pattern ending in '*'
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9]+$")
 
 
@@ -87,7 +87,9 @@ class EnvironmentConfig:
         db_backup_retention_days: Automated backup retention, 1-35 days.
         retain_data: Keep the database (final snapshot), KMS key and user pool when the stack is destroyed.
         log_retention_days: Retention of the Lambda and VPC flow log groups.
-        allowed_log_groups: Log group names the Logs Insights tools may query in customer accounts.
+        allowed_log_groups: Optional platform-wide default: log groups (names or ``*`` prefixes) in every
+            account's Logs Insights allowlist, besides the registry's per-organization and per-account
+            entries (``account-tools-admin log-groups``).
         customer_role_name_pattern: Glob (one trailing ``*``) of customer role names the vendor may assume.
         customer_role_name: Default name of the onboarding role; must match the pattern.
         default_target_region: Region used when neither the request nor the registry names one.

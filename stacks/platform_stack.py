@@ -115,6 +115,7 @@ class AccountToolsStack(Stack):
             default_region=config.default_target_region,
             customer_role_name_pattern=config.customer_role_name_pattern,
             log_retention=retention,
+            allowed_log_groups=config.allowed_log_groups,
             removal_policy=removal,
         )
         key = RegistryKey(
@@ -163,7 +164,6 @@ class AccountToolsStack(Stack):
             "McpRuntime",
             env_name=config.name,
             vendor_function_name=vendor.function.function_name,
-            allowed_log_groups=config.allowed_log_groups,
             default_region=config.default_target_region,
             assertion_key_arn=assertion_key.key_arn,
             artifact=runtime_artifact,

@@ -11,7 +11,6 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from account_tools.constants import (
-    ENV_ALLOWED_LOG_GROUPS,
     ENV_DEFAULT_REGION,
     ENV_VENDOR_FUNCTION_NAME,
 )
@@ -83,7 +82,6 @@ class McpRuntime(Construct):
         construct_id: Construct id.
         env_name: Environment name (part of the runtime name).
         vendor_function_name: Name of the credential vendor Lambda.
-        allowed_log_groups: Log groups the Logs Insights tools may query.
         default_region: Region for calls that name none.
         assertion_key_arn: The key whose public key verifies caller assertions.
         artifact: Code artifact (default) or container image.
@@ -96,7 +94,6 @@ class McpRuntime(Construct):
         *,
         env_name: str,
         vendor_function_name: str,
-        allowed_log_groups: tuple[str, ...],
         default_region: str,
         assertion_key_arn: str,
         artifact: RuntimeArtifact = DEFAULT_RUNTIME_ARTIFACT,
@@ -132,7 +129,6 @@ class McpRuntime(Construct):
             environment |= CODE_OTEL_ENVIRONMENT
         environment |= {
             ENV_VENDOR_FUNCTION_NAME: vendor_function_name,
-            ENV_ALLOWED_LOG_GROUPS: ",".join(allowed_log_groups),
             ENV_DEFAULT_REGION: default_region,
             ENV_ASSERTION_KEY_ID: assertion_key_arn,
         }

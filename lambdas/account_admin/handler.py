@@ -32,6 +32,8 @@ from account_admin.logic import (
     AddGrant,
     AdminError,
     ImportAccount,
+    LogGroupChange,
+    LogGroupTarget,
     RegisterAccount,
     RegisterOrganization,
     UpdateAccount,
@@ -41,6 +43,7 @@ from account_registry.log_safety import silence_sdk_wire_logs
 from account_registry.models import PrincipalType
 from account_registry.settings import RegistrySettings
 from account_registry.store import RegistryConnection, RegistryStore
+from credential_vendor.constants import ENV_ALLOWED_LOG_GROUPS
 from credential_vendor.handler import validation_message
 
 CUSTOMER_TEMPLATE = "cdk.out/assembly-CustomerOnboarding/CustomerOnboardingCustomerRole*.template.json"
@@ -108,9 +111,22 @@ class ListGrantsAction(_Action):
     include_revoked: bool = False
 
 
+class AddLogGroupAction(LogGroupChange):
+    action: Literal["add_log_group"]
+
+
+class RemoveLogGroupAction(LogGroupChange):
+    action: Literal["remove_log_group"]
+
+
+class ListLogGroupsAction(LogGroupTarget):
+    action: Literal["list_log_groups"]
+    include_removed: bool = False
+
+
 class ListAuditAction(_Action):
     action: Literal["list_audit"]
-    object_type: Literal["organization", "account", "grant"] | None = None
+    object_type: Literal["organization", "account", "grant", "log_group"] | None = None
     object_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -134,13 +150,24 @@ AdminRequest = Annotated[
     | RevokeGrantAction
     | ListGrantsAction
     | ListAuditAction
+    | AddLogGroupAction
+    | RemoveLogGroupAction
+    | ListLogGroupsAction
     | ImportAccountAction,
     Field(discriminator="action"),
 ]
 _REQUEST: TypeAdapter[Any] = TypeAdapter(AdminRequest)
 # Actions that only read: safe to run again on a stale connection. Everything else runs once.
 READ_ACTIONS = frozenset(
-    {"show_organization", "list_organizations", "show_account", "list_accounts", "list_grants", "list_audit"}
+    {
+        "show_organization",
+        "list_organizations",
+        "show_account",
+        "list_accounts",
+        "list_grants",
+        "list_audit",
+        "list_log_groups",
+    }
 )
 
 
@@ -166,6 +193,14 @@ def _vendor_role_arn() -> str | None:
 
 
 @cache
+def _default_log_groups() -> tuple[str, ...]:
+    """The platform-wide default log-group allowlist (the vendor's), counted in the policy size check."""
+    import os
+
+    return tuple(g.strip() for g in os.environ.get(ENV_ALLOWED_LOG_GROUPS, "").split(",") if g.strip())
+
+
+@cache
 def _kms() -> Any:
     return boto3.client("kms")
 
@@ -174,7 +209,14 @@ def _admin(store: RegistryStore, actor: str) -> AccountAdmin:
     settings = _settings()
     if not settings.kms_key_arn:
         raise AdminError("the admin function has no KMS key configured")
-    return AccountAdmin(store, kms_client=_kms(), key_arn=settings.kms_key_arn, settings=settings, actor=actor)
+    return AccountAdmin(
+        store,
+        kms_client=_kms(),
+        key_arn=settings.kms_key_arn,
+        settings=settings,
+        actor=actor,
+        default_log_groups=_default_log_groups(),
+    )
 
 
 def onboarding(external_id: str, role_arn: str | None = None) -> dict[str, Any]:
@@ -236,6 +278,15 @@ def dispatch(request: Any, admin: AccountAdmin) -> dict[str, Any]:
             filters["org_id"] = admin.get_organization(filters["org_id"]).id
         grants = admin.list_grants(**filters)
         return {"grants": [g.model_dump(mode="json") for g in grants]}
+    if isinstance(request, AddLogGroupAction):
+        return {"log_group": admin.add_log_group(request).model_dump(mode="json")}
+    if isinstance(request, RemoveLogGroupAction):
+        return {"log_group": admin.remove_log_group(request).model_dump(mode="json")}
+    if isinstance(request, ListLogGroupsAction):
+        target = LogGroupTarget(org_id=request.org_id, account_id=request.account_id)
+        listing = admin.list_log_groups(target, include_removed=request.include_removed)
+        listing["entries"] = [e.model_dump(mode="json") for e in listing["entries"]]
+        return {"log_groups": listing}
     if isinstance(request, ListAuditAction):
         entries = admin.list_audit(**request.model_dump(exclude={"action"}))
         return {"audit": [e.model_dump(mode="json") for e in entries]}

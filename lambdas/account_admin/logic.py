@@ -12,15 +12,26 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from account_registry.models import AccountRecord, AccountSummary, AuditEntry, Grant, Organization, PrincipalType
+from account_registry.models import (
+    AccountRecord,
+    AccountSummary,
+    AuditEntry,
+    Grant,
+    LogGroupEntry,
+    Organization,
+    PrincipalType,
+)
 from account_registry.secrets import encrypt_secret
 from account_registry.settings import RegistrySettings
 from account_registry.store import RegistryStore
+from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, SCOPES, SessionPolicyTooLargeError, session_policy
 
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
 ACCESS_KEY_ID_PATTERN = r"^AKIA[A-Z0-9]{12,124}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# A CloudWatch Logs log-group name, or a prefix pattern: the name's start and one trailing '*'.
+LOG_GROUP_PATTERN = r"^[-._/#A-Za-z0-9]{1,512}\*?$"
 # ExternalId: 2-1224 characters of [\w+=,.@:/-] (STS AssumeRole). 32 random bytes -> 43 URL-safe characters.
 EXTERNAL_ID_BYTES = 32
 
@@ -113,6 +124,30 @@ class AddGrant(BaseModel):
         return self
 
 
+class LogGroupTarget(BaseModel):
+    """An organization (all its accounts) or one account, for log-group allowlist entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LogGroupTarget:
+        if (self.org_id is None) == (self.account_id is None):
+            raise ValueError("give exactly one of org_id, account_id")
+        return self
+
+
+class LogGroupChange(LogGroupTarget):
+    """Add or remove one allowlist entry: an exact log-group name or a prefix pattern ending in ``*``."""
+
+    pattern: str = Field(
+        pattern=LOG_GROUP_PATTERN,
+        description="a log-group name (/aws/lambda/orders-api) or a prefix pattern (/aws/lambda/orders-*)",
+    )
+
+
 class ImportAccount(BaseModel):
     """One first-version account with its organization, the secret already Fernet-decrypted by the CLI."""
 
@@ -147,6 +182,8 @@ class AccountAdmin:
         key_arn: The registry's KMS key.
         settings: Registry settings; the customer role name pattern is enforced at registration.
         actor: Who asks, as AWS verified them (the caller ARN of the function URL request).
+        default_log_groups: The platform-wide default log-group allowlist (the vendor's
+            ``ALLOWED_LOG_GROUPS``), counted when an entry is checked against the STS policy limit.
     """
 
     def __init__(
@@ -157,7 +194,9 @@ class AccountAdmin:
         key_arn: str,
         settings: RegistrySettings | None = None,
         actor: str = "unknown",
+        default_log_groups: tuple[str, ...] = (),
     ) -> None:
+        self._default_log_groups = default_log_groups
         self._store = store
         self._kms = kms_client
         self._key_arn = key_arn
@@ -404,6 +443,92 @@ class AccountAdmin:
     def list_audit(self, **filters: Any) -> list[AuditEntry]:
         """Audit entries matching the filters of ``GrantStore.list_audit``, oldest first."""
         return self._store.grants.list_audit(**filters)
+
+    # -- log-group allowlists ----------------------------------------------------------
+    def _log_group_target(self, request: LogGroupTarget) -> tuple[UUID | None, str | None, UUID]:
+        """(org_id, account_id, the organization whose allowlists the change touches).
+
+        Raises:
+            AdminError: Unknown organization or account.
+        """
+        if request.org_id is not None:
+            org = self.get_organization(request.org_id)
+            return org.id, None, org.id
+        record = self._store.get_account(str(request.account_id))
+        if record is None:
+            raise AdminError(f"account_id: {request.account_id} is not registered")
+        return None, record.account_id, record.org_id
+
+    def _check_policy_size(self, accounts: list[str], patterns: dict[str, list[str]], new: str) -> None:
+        """Refuse ``new`` when any account's session policy with it would exceed the STS limit."""
+        for account in accounts:
+            allowlist = tuple(sorted({*self._default_log_groups, *patterns[account], new}))
+            for scope in (s for s in SCOPES.values() if s.log_group_actions):
+                try:
+                    session_policy(scope.name, account_id=account, log_groups=allowlist)
+                except SessionPolicyTooLargeError as exc:
+                    where = f"account {account}" if account != "0" * 12 else "the organization"
+                    raise AdminError(
+                        f"pattern: with {new} the {scope.name} session policy of {where} would be {exc.size}"
+                        f" characters, over STS's limit of {MAX_SESSION_POLICY_CHARS} ({len(allowlist)} entries):"
+                        " use a prefix pattern (e.g. /aws/lambda/orders-*) instead of many names, or remove entries"
+                    ) from exc
+
+    def add_log_group(self, request: LogGroupChange) -> LogGroupEntry:
+        """Allow a log group (or prefix) for an organization or an account (an active duplicate is returned).
+
+        Checked first: every affected account's ``logs_insights`` session policy (the platform default,
+        its organization's and its own entries, and this one) must fit STS's limit, so an allowlist that
+        cannot be vended is refused here, not at query time. The vendor uses the entry from its next
+        vend (within the runtime's revocation bound).
+
+        Raises:
+            AdminError: Unknown organization or account, or the policy of some account would be too large.
+        """
+        org_id, account_id, owner = self._log_group_target(request)
+        with self._store.transaction():
+            self._store.lock(f"log_groups:{owner}")  # org and account entries of one organization, in turn
+            entries = self._store.log_groups
+            accounts = [account_id] if account_id else entries.accounts_of(owner)
+            patterns = {a: entries.effective_patterns(a) for a in accounts}
+            if not accounts:  # an organization without accounts yet: its own entries must fit
+                accounts = ["0" * 12]
+                patterns = {accounts[0]: [e.pattern for e in entries.list_entries(org_id=owner)]}
+            self._check_policy_size(accounts, patterns, request.pattern)
+            return entries.add_entry(org_id=org_id, account_id=account_id, pattern=request.pattern, actor=self._actor)
+
+    def remove_log_group(self, request: LogGroupChange) -> LogGroupEntry:
+        """Remove an allowlist entry (kept, marked removed); the vendor stops naming it from its next vend.
+
+        Raises:
+            AdminError: Unknown organization or account, or no such active entry.
+        """
+        org_id, account_id, owner = self._log_group_target(request)
+        with self._store.transaction():
+            self._store.lock(f"log_groups:{owner}")
+            entry = self._store.log_groups.remove_entry(
+                org_id=org_id, account_id=account_id, pattern=request.pattern, actor=self._actor
+            )
+        if entry is None:
+            target = f"organization {org_id}" if org_id else f"account {account_id}"
+            raise AdminError(f"pattern: {request.pattern} is not on the allowlist of {target}")
+        return entry
+
+    def list_log_groups(self, request: LogGroupTarget, *, include_removed: bool = False) -> dict[str, Any]:
+        """An organization's entries, or an account's (its own and its organization's) with its effective allowlist.
+
+        Raises:
+            AdminError: Unknown organization or account.
+        """
+        org_id, account_id, _ = self._log_group_target(request)
+        entries = self._store.log_groups.list_entries(
+            org_id=org_id, account_id=account_id, include_removed=include_removed
+        )
+        answer: dict[str, Any] = {"entries": entries, "platform_default": list(self._default_log_groups)}
+        if account_id is not None:
+            effective = {*self._default_log_groups, *self._store.log_groups.effective_patterns(account_id)}
+            answer["effective"] = sorted(effective)
+        return answer
 
     # -- first version ---------------------------------------------------------------
     def import_account(self, request: ImportAccount) -> dict[str, Any]:

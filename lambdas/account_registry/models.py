@@ -102,3 +102,20 @@ class AuditEntry(BaseModel):
     object_type: str
     object_id: str
     details: dict[str, object]
+
+
+class LogGroupEntry(BaseModel):
+    """One log-group allowlist entry of an organization (all its accounts) or of one account.
+
+    Attributes:
+        pattern: An exact log-group name, or a prefix pattern ending in ``*`` (``/aws/lambda/orders-*``).
+    """
+
+    id: UUID
+    org_id: UUID | None
+    account_id: str | None
+    pattern: str
+    created_by: str
+    created_at: datetime
+    removed_by: str | None = None
+    removed_at: datetime | None = None

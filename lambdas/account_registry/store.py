@@ -21,6 +21,7 @@ from account_registry.models import (
     AuditEntry,
     AuthType,
     Grant,
+    LogGroupEntry,
     Organization,
     PrincipalType,
 )
@@ -147,6 +148,11 @@ class RegistryStore:
     def grants(self) -> GrantStore:
         """Grants and the audit log on the same connection."""
         return GrantStore(self._conn)
+
+    @property
+    def log_groups(self) -> LogGroupStore:
+        """Log-group allowlist entries on the same connection."""
+        return LogGroupStore(self._conn)
 
     # -- reads -------------------------------------------------------------
     def get_account(self, account_id: str) -> AccountRecord | None:
@@ -501,6 +507,113 @@ class GrantStore:
             AuditEntry(id=r[0], at=r[1], actor=r[2], action=r[3], object_type=r[4], object_id=r[5], details=r[6])
             for r in rows
         ]
+
+
+_ENTRY_COLUMNS = "id, org_id, account_id, pattern, created_by, created_at, removed_by, removed_at"
+_ENTRY_FIELDS = tuple(c.strip() for c in _ENTRY_COLUMNS.split(","))
+
+
+def _entry(row: list[Any]) -> LogGroupEntry:
+    return LogGroupEntry(**dict(zip(_ENTRY_FIELDS, row, strict=True)))
+
+
+class LogGroupStore:
+    """Log-group allowlist entries per organization and per account (``log_group_allowlist``).
+
+    Every change writes its audit row in the same statement (one transaction).
+    """
+
+    def __init__(self, conn: pg8000.native.Connection) -> None:
+        self._conn = conn
+
+    def effective_patterns(self, account_id: str) -> list[str]:
+        """The active entries of ``account_id`` and of its organization, sorted, without duplicates."""
+        rows = self._conn.run(
+            "SELECT DISTINCT e.pattern FROM aws_accounts a JOIN log_group_allowlist e ON e.removed_at IS NULL"
+            " AND (e.account_id = a.account_id OR e.org_id = a.org_id)"
+            " WHERE a.account_id = :account_id ORDER BY e.pattern",
+            account_id=account_id,
+        )
+        return [str(r[0]) for r in rows]
+
+    def list_entries(
+        self, *, org_id: UUID | None = None, account_id: str | None = None, include_removed: bool = False
+    ) -> list[LogGroupEntry]:
+        """Entries of an organization, or of an account and its organization (both when neither is given)."""
+        rows = self._conn.run(
+            f"SELECT {_ENTRY_COLUMNS} FROM log_group_allowlist e"  # noqa: S608 - constant column list only
+            " WHERE (e.removed_at IS NULL OR :include_removed)"
+            " AND (CAST(:org_id AS UUID) IS NULL OR e.org_id = CAST(:org_id AS UUID))"
+            " AND (CAST(:account_id AS TEXT) IS NULL OR e.account_id = :account_id"
+            "      OR e.org_id = (SELECT org_id FROM aws_accounts WHERE account_id = :account_id))"
+            " ORDER BY e.org_id NULLS LAST, e.account_id, e.pattern, e.created_at",
+            include_removed=include_removed,
+            org_id=str(org_id) if org_id else None,
+            account_id=account_id,
+        )
+        return [_entry(r) for r in rows]
+
+    def add_entry(self, *, org_id: UUID | None, account_id: str | None, pattern: str, actor: str) -> LogGroupEntry:
+        """Add an entry for an organization or an account; an identical active entry is returned as it is.
+
+        Raises:
+            pg8000.exceptions.DatabaseError: Unknown organization or account, both/neither given, or a
+                malformed pattern.
+        """
+        existing = [
+            e
+            for e in self.list_entries(org_id=org_id, account_id=account_id)
+            if e.pattern == pattern and e.org_id == org_id and e.account_id == account_id
+        ]
+        if existing:
+            return existing[0]
+        details = json.dumps({"pattern": pattern, "org_id": str(org_id) if org_id else None, "account_id": account_id})
+        rows = self._conn.run(
+            "WITH e AS (INSERT INTO log_group_allowlist (org_id, account_id, pattern, created_by)"  # noqa: S608 - constant column list only
+            f" VALUES (CAST(:org_id AS UUID), :account_id, :pattern, :actor) RETURNING {_ENTRY_COLUMNS}),"
+            " audit AS (INSERT INTO audit_log (actor, action, object_type, object_id, details)"
+            " SELECT :actor, 'allow', 'log_group', CAST(e.id AS TEXT), CAST(:details AS JSONB) FROM e)"
+            f" SELECT {_ENTRY_COLUMNS} FROM e",
+            org_id=str(org_id) if org_id else None,
+            account_id=account_id,
+            pattern=pattern,
+            actor=actor,
+            details=details,
+        )
+        return _entry(rows[0])
+
+    def remove_entry(
+        self, *, org_id: UUID | None, account_id: str | None, pattern: str, actor: str
+    ) -> LogGroupEntry | None:
+        """Remove the active entry ``pattern`` of an organization or account (the row stays, marked removed).
+
+        Returns:
+            The removed entry, or None when no active entry matched.
+        """
+        rows = self._conn.run(
+            "WITH e AS (UPDATE log_group_allowlist SET removed_at = now(), removed_by = :actor"  # noqa: S608 - constant column list only
+            " WHERE removed_at IS NULL AND pattern = :pattern"
+            " AND ((CAST(:org_id AS UUID) IS NOT NULL AND org_id = CAST(:org_id AS UUID))"
+            "      OR (CAST(:account_id AS TEXT) IS NOT NULL AND account_id = :account_id))"
+            f" RETURNING {_ENTRY_COLUMNS}),"
+            " audit AS (INSERT INTO audit_log (actor, action, object_type, object_id, details)"
+            " SELECT :actor, 'remove', 'log_group', CAST(e.id AS TEXT),"
+            " jsonb_build_object('pattern', e.pattern, 'org_id', e.org_id, 'account_id', e.account_id) FROM e)"
+            f" SELECT {_ENTRY_COLUMNS} FROM e",
+            org_id=str(org_id) if org_id else None,
+            account_id=account_id,
+            pattern=pattern,
+            actor=actor,
+        )
+        return _entry(rows[0]) if rows else None
+
+    def accounts_of(self, org_id: UUID) -> list[str]:
+        """Every account id of an organization (enabled or not), sorted."""
+        rows = self._conn.run(
+            "SELECT account_id FROM aws_accounts WHERE org_id = CAST(:org_id AS UUID) ORDER BY account_id",
+            org_id=str(org_id),
+        )
+        return [str(r[0]) for r in rows]
 
 
 def is_auth_failure(exc: Exception) -> bool:

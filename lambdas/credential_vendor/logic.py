@@ -246,10 +246,11 @@ class CredentialVendor:
         caller = self._authorize(request)
         record = self._account(request.account_id)
         region = request.region or record.region or self._settings.default_region
-        policy = self._session_policy(request.scope, record.account_id)
+        log_groups = self._log_groups(request.scope, record.account_id)
+        policy = self._session_policy(request.scope, record.account_id, log_groups)
         duration = request.duration_seconds or self._settings.session_duration_s
         if self.cache is None:
-            return self._vend_new(record, caller, request.scope, region, policy, duration)
+            return self._vend_new(record, caller, request.scope, region, policy, duration, log_groups)
         # Authorized above on every request (assertion, grant, account row): a hit saves only STS and KMS.
         key = (caller.kind, caller.sub, session_name(caller), record.account_id, request.scope, region, duration)
         fingerprint = (record.auth_type, record.role_arn, record.external_id, record.access_key_id,
@@ -257,12 +258,19 @@ class CredentialVendor:
         return self.cache.get_or_vend(
             key,
             fingerprint,
-            lambda: self._vend_new(record, caller, request.scope, region, policy, duration),
+            lambda: self._vend_new(record, caller, request.scope, region, policy, duration, log_groups),
             rejected_access_key_id=request.rejected_access_key_id,
         )
 
     def _vend_new(
-        self, record: AccountRecord, caller: CallerAssertion, scope: str, region: str, policy: str, duration: int
+        self,
+        record: AccountRecord,
+        caller: CallerAssertion,
+        scope: str,
+        region: str,
+        policy: str,
+        duration: int,
+        log_groups: tuple[str, ...] = (),
     ) -> VendedCredentials:
         if record.auth_type == "iam_role":
             creds, principal_arn = self._assume_role(record, caller, policy, duration)
@@ -280,16 +288,29 @@ class CredentialVendor:
             region=region,
             auth_type=record.auth_type,
             scope=scope,
+            allowed_log_groups=list(log_groups) if SCOPES[scope].log_group_actions else None,
         )
 
-    def _session_policy(self, scope: str, account_id: str) -> str:
+    def _log_groups(self, scope: str, account_id: str) -> tuple[str, ...]:
+        """The account's effective log-group allowlist for scopes with log-group actions, else none.
+
+        The platform-wide default of the deployment (``allowed_log_groups``) plus the registry's
+        entries of the account's organization and of the account: exact names and ``*`` prefixes.
+        Read on every vend of such a scope, so an operator's change reaches the next re-validation.
+        """
+        if not SCOPES[scope].log_group_actions:
+            return ()
+        entries: list[str] = self._with_store(lambda store: store.log_groups.effective_patterns(account_id))
+        return tuple(sorted({*self._settings.allowed_log_groups, *entries}))
+
+    def _session_policy(self, scope: str, account_id: str, log_groups: tuple[str, ...] = ()) -> str:
         try:
-            return session_policy(scope, account_id=account_id, log_groups=self._settings.allowed_log_groups)
+            return session_policy(scope, account_id=account_id, log_groups=log_groups)
         except SessionPolicyTooLargeError as exc:
             raise SessionPolicyTooLargeForStsError(
                 f"the session policy of scope {scope} for account {account_id} is {exc.size} characters, over"
-                f" the STS limit of {MAX_SESSION_POLICY_CHARS}: the vendor's allowed log groups are too many or"
-                " too long"
+                f" the STS limit of {MAX_SESSION_POLICY_CHARS}: account {account_id}'s log-group allowlist is too"
+                " long (use prefix patterns such as /aws/lambda/orders-*)"
             ) from exc
 
     def _assume_role(

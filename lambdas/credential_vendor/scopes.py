@@ -144,21 +144,33 @@ def union_of_actions() -> list[str]:
     return sorted({action for scope in SCOPES.values() for action in scope.all_actions})
 
 
+def log_group_arn(account_id: str, entry: str) -> str:
+    """The ARN of an allowlist entry in ``account_id``, any region.
+
+    An exact name covers that group (``...:log-group:NAME:*``); a prefix pattern ending in ``*``
+    (``/aws/lambda/orders-*``) covers every group whose name starts with the prefix
+    (``...:log-group:/aws/lambda/orders-*``).
+    """
+    suffix = "" if entry.endswith("*") else ":*"
+    return f"arn:aws:logs:*:{account_id}:log-group:{entry}{suffix}"
+
+
 def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, ...] = ()) -> str:
     """Build the session policy document for one scope.
 
     Args:
         scope_name: A key of ``SCOPES``.
         account_id: The 12-digit target account; log-group ARNs are pinned to it.
-        log_groups: Allowlisted log group names for scopes with log-group actions.
-            With none configured, those actions are left out (deny by default).
+        log_groups: The account's effective log-group allowlist (exact names and prefix patterns
+            ending in ``*``) for scopes with log-group actions. With none, those actions are left
+            out (deny by default).
 
     Returns:
         A compact JSON IAM policy (``Version`` 2012-10-17), at most
         ``MAX_SESSION_POLICY_CHARS`` characters: no ``Sid``, no whitespace, and
         wildcards only where they stay inside the allowlist (any region, the
-        log streams of an allowlisted group) or the target account (its event
-        data stores); every group is named in full.
+        log streams of an allowlisted group, the groups under an allowlisted
+        prefix) or the target account (its event data stores).
 
     Raises:
         KeyError: The scope is not registered.
@@ -172,7 +184,7 @@ def session_policy(scope_name: str, *, account_id: str, log_groups: tuple[str, .
             {
                 "Effect": "Allow",
                 "Action": sorted(scope.log_group_actions),
-                "Resource": [f"arn:aws:logs:*:{account_id}:log-group:{name}:*" for name in sorted(log_groups)],
+                "Resource": [log_group_arn(account_id, entry) for entry in sorted(log_groups)],
             }
         )
     if scope.event_data_store_actions:

@@ -15,7 +15,9 @@ class VendorSettings(RegistrySettings):
     """Configuration of the credential vendor: the registry's settings plus vending policy.
 
     Attributes:
-        allowed_log_groups: Log group names the logs scope may query (session policy resources).
+        allowed_log_groups: Optional platform-wide default: log groups (names or ``*`` prefixes) every
+            account's Logs Insights allowlist includes, besides its organization's and its own
+            registry entries (``account-tools-admin log-groups``).
         session_duration_s: Default credential lifetime in seconds (900-3600).
         assertion_key_id: ARN of the KMS key whose public half verifies caller assertions.
     """

@@ -164,6 +164,25 @@ class AccountClients:
                 entry = await self._cache.revend(entry)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def allowed_log_groups(self, *, account_id: str, scope: str, region: str | None = None) -> tuple[str, ...]:
+        """The account's effective log-group allowlist, as the vendor sent it with this scope's credentials.
+
+        Acquires (or reuses) the caller's credentials for ``scope``: the list comes from the same vend
+        as the session policy that enforces it, never from this server's configuration.
+
+        Raises:
+            ToolFailure: As ``call`` (the vend failed), or ``unauthorized`` when the entry was just revoked.
+        """
+        caller = current_caller.get()
+        if caller is None:
+            raise ToolFailure("unauthorized", "no verified caller for this call")
+        entry = await self._cache.acquire(caller.principal, account_id, scope, region)
+        lease = entry.lease
+        if lease is None:
+            entry.frozen()  # raises: revoked
+        assert lease is not None
+        return lease.allowed_log_groups or ()
+
     def _run(
         self, entry: Entry, service: str, operation: str, region: str | None, params: dict[str, Any]
     ) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 # Environment variables read once at start-up by ``settings.RuntimeSettings``.
 ENV_VENDOR_FUNCTION_NAME = "VENDOR_FUNCTION_NAME"  # name or ARN of the credential-vendor Lambda
-ENV_ALLOWED_LOG_GROUPS = "ALLOWED_LOG_GROUPS"  # comma-separated log group names
 ENV_ASSERTION_KEY_ID = "ASSERTION_KEY_ID"  # ARN of the caller-assertion key (kms:GetPublicKey)
 ENV_DEFAULT_REGION = "DEFAULT_TARGET_REGION"
 ENV_LOG_LEVEL = "LOG_LEVEL"

@@ -80,6 +80,9 @@ class Lease:
     validated_at: float  # when the vendor last confirmed the caller, the grant and the account
     soft_deadline: float
     hard_deadline: float
+    # The account's effective log-group allowlist the vendor built the session policy from (scopes with
+    # log-group actions); refreshed with the credentials, so an operator's change arrives within the bound.
+    allowed_log_groups: tuple[str, ...] | None = None
 
 
 class Entry:
@@ -367,6 +370,9 @@ class CredentialCache:
             validated_at=now,
             soft_deadline=min(now + self._revalidate_s - self._ahead_s, expiry - self._advisory_s),
             hard_deadline=min(now + self._revalidate_s, expiry - self._mandatory_s),
+            allowed_log_groups=(
+                tuple(metadata["allowed_log_groups"]) if metadata.get("allowed_log_groups") is not None else None
+            ),
         )
 
     def _failed(self, entry: Entry, failure: ToolFailure) -> None:

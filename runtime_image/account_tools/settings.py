@@ -38,7 +38,6 @@ class RuntimeSettings(BaseModel):
     Attributes:
         vendor_function_name: Name or ARN of the credential-vendor Lambda.
         vendor_region: Region of the vendor (the runtime's own, ``AWS_REGION``).
-        allowed_log_groups: Log group names Logs Insights tools may query.
         default_region: Region for tool calls whose account has no region.
         assertion_key_id: ARN of the KMS key whose public half verifies caller assertions
             (required from the environment; tests may inject a verifier instead).
@@ -53,7 +52,6 @@ class RuntimeSettings(BaseModel):
 
     vendor_function_name: str
     vendor_region: str = "us-east-1"
-    allowed_log_groups: tuple[str, ...] = ()
     default_region: str = "us-east-1"
     assertion_key_id: str | None = None
     accounts_cache_s: int = Field(default=ACCOUNTS_CACHE_S, ge=0)
@@ -70,11 +68,9 @@ class RuntimeSettings(BaseModel):
             KeyError: ``ASSERTION_KEY_ID`` is missing (without it no call can be verified).
         """
         env = os.environ if environ is None else environ
-        groups = tuple(g.strip() for g in env.get(c.ENV_ALLOWED_LOG_GROUPS, "").split(",") if g.strip())
         return cls(
             vendor_function_name=env.get(c.ENV_VENDOR_FUNCTION_NAME, "credential-vendor"),
             vendor_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            allowed_log_groups=groups,
             assertion_key_id=env[c.ENV_ASSERTION_KEY_ID],
             default_region=env.get(c.ENV_DEFAULT_REGION) or env.get("AWS_REGION") or "us-east-1",
             revalidate_s=int(env.get(c.ENV_REVALIDATE_S) or REVALIDATE_S),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from account_tools.constants import ENV_ALLOWED_LOG_GROUPS, ENV_DEFAULT_REGION, ENV_VENDOR_FUNCTION_NAME
+from account_tools.constants import ENV_DEFAULT_REGION, ENV_VENDOR_FUNCTION_NAME
+from credential_vendor.constants import ENV_ALLOWED_LOG_GROUPS
 from stacks.constants import (
     AGENTCORE_SIGNING_SERVICE,
     OAUTH_INVOKE_SCOPE,
@@ -56,7 +57,8 @@ def test_runtime_speaks_mcp_with_its_configuration(dev: Synthesized) -> None:
         }
     )[0]
     assert referenced_id(env[ENV_VENDOR_FUNCTION_NAME]) == vendor_id
-    assert env[ENV_ALLOWED_LOG_GROUPS] == ",".join(config.allowed_log_groups)
+    # The allowlist comes from the vendor with each account's credentials, not from the runtime's environment.
+    assert ENV_ALLOWED_LOG_GROUPS not in env
     assert env[ENV_DEFAULT_REGION] == config.default_target_region
     # IAM (SigV4) inbound auth is the default: no JWT authorizer on the runtime itself
     assert "AuthorizerConfiguration" not in rt_props

@@ -60,7 +60,7 @@ def test_a_refused_call_logs_one_json_line_with_tool_target_and_outcome():
     log.setLevel(logging.INFO)
     callers = Callers()
     rt = build_runtime(
-        RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",)), verifier=callers.verifier()
+        RuntimeSettings(vendor_function_name="x"), verifier=callers.verifier()
     )
     server = build_server(rt)
     try:

@@ -184,7 +184,7 @@ def test_invalid_arguments_get_one_plain_message_per_field(tool, arguments, mess
     from tests.callers import Callers, call_tool
 
     callers = Callers()
-    settings = RuntimeSettings(vendor_function_name="x", allowed_log_groups=("/demo/app",))
+    settings = RuntimeSettings(vendor_function_name="x")
     server = build_server(build_runtime(settings, verifier=callers.verifier()))
     result = call_tool(server, callers, tool, arguments)
     assert result.is_error

@@ -165,6 +165,7 @@ class FakeAws:
 
     answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    allowlist: tuple[str, ...] = ALLOWED  # what the vendor sends with the logs_insights credentials
 
     def operations(self) -> list[str]:
         return [operation for _, operation, _ in self.calls]
@@ -199,9 +200,13 @@ def tools(monkeypatch: pytest.MonkeyPatch) -> Tools:
             raise ToolFailure("access_denied", f"{operation} was not expected")
         return aws.answers[operation](params)
 
+    async def allowed_log_groups(self: AccountClients, **_: Any) -> tuple[str, ...]:
+        return aws.allowlist
+
     monkeypatch.setattr(AccountClients, "call", call)
+    monkeypatch.setattr(AccountClients, "allowed_log_groups", allowed_log_groups)
     callers = Callers()
-    settings = RuntimeSettings(vendor_function_name="vendor", allowed_log_groups=ALLOWED)
+    settings = RuntimeSettings(vendor_function_name="vendor")
     rt = build_runtime(settings, vendor=_Vendor(), verifier=callers.verifier())  # type: ignore[arg-type]
     return Tools(build_server(rt), callers, aws)
 
@@ -276,3 +281,71 @@ def test_lake_query_naming_another_store_never_starts(tools: Tools, statement: s
     assert answer["error_type"] == "not_found"
     assert FOREIGN_ID in answer["message"]
     assert tools.aws.operations() == ["list_event_data_stores"]
+
+
+def test_prefix_entries_allow_the_groups_under_them_and_the_refusal_lists_the_allowlist(tools: Tools) -> None:
+    # Given an account whose allowlist is one exact name and one prefix
+    tools.aws.allowlist = ("/aws/lambda/orders-*", "/demo/app")
+    tools.aws.answers["start_query"] = lambda p: {"queryId": QUERY_ID}
+    tools.aws.answers["get_query_results"] = lambda p: {"status": "Complete", "results": []}
+    query = {"query_string": "fields @message", "wait_seconds": 0, "target_account_id": ACCOUNT}
+    # When a group under the prefix is queried, then it runs
+    is_error, answer = tools.call("logs_insights_query", query | {"log_group_names": ["/aws/lambda/orders-api"]})
+    assert not is_error, answer
+    assert tools.aws.calls[0][2]["logGroupNames"] == ["/aws/lambda/orders-api"]
+    # When a group outside it (or a wildcard passed as a name) is queried, then it is refused before any call
+    for outside in ("/aws/lambda/payments", "/aws/lambda/orders-*", "/aws/lambda/order"):
+        tools.aws.calls.clear()
+        is_error, answer = tools.call("logs_insights_query", query | {"log_group_names": [outside]})
+        assert is_error
+        assert answer["error_type"] == "invalid_parameter"
+        assert answer["message"] == (
+            f"log_group_names: {outside} not on the allowlist of account {ACCOUNT};"
+            " allowed: /aws/lambda/orders-*, /demo/app"
+        )
+        assert tools.aws.calls == []
+
+
+def test_without_names_a_query_runs_over_the_exact_names_and_a_prefix_only_allowlist_needs_names(tools: Tools) -> None:
+    tools.aws.allowlist = ("/aws/lambda/orders-*",)
+    is_error, answer = tools.call(
+        "logs_insights_query", {"query_string": "fields @message", "target_account_id": ACCOUNT}
+    )
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert "allows groups by prefix: /aws/lambda/orders-*" in answer["message"]
+    assert tools.aws.calls == []
+
+
+def test_an_account_without_an_allowlist_is_refused_before_any_logs_call(tools: Tools) -> None:
+    tools.aws.allowlist = ()
+    for tool, args in (
+        ("logs_insights_query", {"query_string": "fields @message"}),
+        ("logs_insights_get_results", {"query_id": QUERY_ID}),
+    ):
+        is_error, answer = tools.call(tool, args | {"target_account_id": ACCOUNT})
+        assert is_error
+        assert answer["error_type"] == "access_denied"
+        assert f"no log groups are allowlisted for Logs Insights in account {ACCOUNT}" in answer["message"]
+    assert tools.aws.calls == []
+
+
+def test_results_under_a_prefix_are_found_by_the_accounts_recent_queries(tools: Tools) -> None:
+    # Given a prefix-only allowlist: DescribeQueries cannot filter by prefix, so the account's queries are read
+    tools.aws.allowlist = ("/aws/lambda/orders-*",)
+    listed = [
+        {"queryId": "ffffffff-4f5a-6b7c-8d9e-0f1a2b3c4d5e", "logGroupName": "/secret/payments"},
+        {"queryId": QUERY_ID, "logGroupName": "/aws/lambda/orders-api", "queryString": "fields @message"},
+    ]
+    tools.aws.answers["describe_queries"] = lambda p: {"queries": listed}
+    tools.aws.answers["get_query_results"] = lambda p: {"status": "Complete", "results": []}
+    is_error, answer = tools.call("logs_insights_get_results", {"query_id": QUERY_ID, "target_account_id": ACCOUNT})
+    assert not is_error, answer
+    assert "logGroupName" not in tools.aws.calls[0][2]
+    # And a query over a group outside the prefix is not served
+    listed[1]["logGroupName"] = "/aws/lambda/payments"
+    tools.aws.calls.clear()
+    is_error, answer = tools.call("logs_insights_get_results", {"query_id": QUERY_ID, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == "not_found"
+    assert "get_query_results" not in tools.aws.operations()

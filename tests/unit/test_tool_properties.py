@@ -55,7 +55,7 @@ RECORDER = Recorder()
 CALLERS = Callers()
 SERVER = build_server(
     build_runtime(
-        RuntimeSettings(vendor_function_name="vendor", allowed_log_groups=("/demo/app",)),
+        RuntimeSettings(vendor_function_name="vendor"),
         vendor=RECORDER,  # type: ignore[arg-type]
         verifier=CALLERS.verifier(),
     )

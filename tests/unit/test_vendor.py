@@ -107,9 +107,14 @@ class FakeStore:
     """The registry reads the vendor makes: accounts, and grants (every caller is granted ``granted``)."""
 
     def __init__(
-        self, records: list[AccountRecord], error: Exception | None = None, granted: list[str] | None = None
+        self,
+        records: list[AccountRecord],
+        error: Exception | None = None,
+        granted: list[str] | None = None,
+        allowlists: dict[str, list[str]] | None = None,
     ) -> None:
         self.records = {r.account_id: r for r in records}
+        self.allowlists = allowlists or {}  # account id -> its effective registry entries (org + account)
         self.error = error
         self.lookups: list[str] = []
         self.granted = list(self.records) if granted is None else granted
@@ -118,6 +123,15 @@ class FakeStore:
     @property
     def grants(self) -> FakeStore:
         return self
+
+    @property
+    def log_groups(self) -> FakeStore:
+        return self
+
+    def effective_patterns(self, account_id: str) -> list[str]:
+        if self.error:
+            raise self.error
+        return sorted(self.allowlists.get(account_id, []))
 
     def is_granted(self, principals: list[tuple[str, str]], account_id: str) -> bool:
         self.grant_checks.append((principals, account_id))

@@ -2,12 +2,16 @@
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
 """CloudWatch Logs Insights queries over allowlisted log groups.
 
-The allowlist is enforced here before any AWS call and again in IAM: the vendor's session policy
-grants ``logs:StartQuery`` only on the allowlisted groups. The query text is read the way Logs
-Insights reads it (commands separated by ``|``, ``#`` comments to the end of the line, any
-whitespace), and a ``SOURCE`` command is refused wherever a command could start; invisible and
-unusual whitespace characters are refused outright, so nothing hides a command from this check.
-Queries always run as Logs Insights QL (``queryLanguage`` CWLI, not SQL or PPL).
+Each account has its own allowlist (its organization's and its own registry entries plus the
+platform-wide default: exact names and prefix patterns ending in ``*``). The vendor builds the
+session policy from it and sends it with the credentials; it is enforced here before any Logs call
+and again in IAM: the session policy grants ``logs:StartQuery`` only on the allowlisted groups.
+
+The query text is read the way Logs Insights reads it (commands separated by ``|``, ``#``
+comments to the end of the line, any whitespace), and a ``SOURCE`` command is refused wherever a
+command could start; invisible and unusual whitespace characters are refused outright, so nothing
+hides a command from this check. Queries always run as Logs Insights QL (``queryLanguage`` CWLI,
+not SQL or PPL).
 
 ``logs:GetQueryResults`` has no resource type in IAM, so any query id of the account could be read
 with the vended credentials: ``logs_insights_get_results`` first finds the query with
@@ -52,6 +56,19 @@ _COMMAND_WORD = re.compile(r"[a-z0-9_]*")
 _SOURCE_ANYWHERE = re.compile(r"(?<![a-z0-9_@.$])source\s*(?:['\"`]|loggroups\b)")
 _SQL_OR_PPL_START = frozenset({"select", "with", "search"})
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"|`([^`]*)`")
+_LOG_GROUP_NAME = re.compile(r"^[-._/#A-Za-z0-9]+$")  # CloudWatch Logs' alphabet; no wildcards
+
+
+def is_allowed(name: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``name`` is on the allowlist: equal to an exact entry, or starting with a ``prefix*`` entry."""
+    if not _LOG_GROUP_NAME.match(name):
+        return False
+    return any(name.startswith(entry[:-1]) if entry.endswith("*") else name == entry for entry in allowed)
+
+
+def exact_names(allowed: tuple[str, ...]) -> list[str]:
+    """The allowlist's exact names (a query that names no group runs over these)."""
+    return [entry for entry in allowed if not entry.endswith("*")]
 
 
 def _refuse(message: str) -> ToolFailure:
@@ -103,22 +120,53 @@ def command_segments(query: str) -> list[tuple[str, str]]:
     return words
 
 
+def no_allowlist(account: str | None = None) -> ToolFailure:
+    """The refusal when an account allowlists no log group."""
+    where = f"account {account}" if account else "this account"
+    return ToolFailure(
+        "access_denied",
+        f"no log groups are allowlisted for Logs Insights in {where}; an operator adds them"
+        " (account-tools-admin log-groups add)",
+    )
+
+
+def check_log_groups(log_group_names: list[str], allowed: tuple[str, ...], account: str | None = None) -> None:
+    """Refuse log groups outside the account's allowlist, listing what is allowed.
+
+    Raises:
+        ToolFailure: ``access_denied`` without an allowlist; ``invalid_parameter`` naming the groups.
+    """
+    if not allowed:
+        raise no_allowlist(account)
+    outside = [name for name in log_group_names if not is_allowed(name, allowed)]
+    if outside:
+        where = f" of account {account}" if account else ""
+        raise ToolFailure(
+            "invalid_parameter",
+            f"log_group_names: {', '.join(outside)} not on the allowlist{where}; allowed: {', '.join(allowed)}",
+        )
+
+
 def check_query(query_string: str, log_group_names: list[str], allowed: tuple[str, ...]) -> None:
-    """Refuse queries that reach outside the log-group allowlist.
+    """Refuse queries that reach outside the log-group allowlist (``check_log_groups`` + ``check_query_text``).
 
     Raises:
         ToolFailure: ``access_denied`` without an allowlist; else ``invalid_parameter`` naming the
             field: a log group not on the allowlist, a ``SOURCE`` command, an invisible or unusual
             whitespace character, SQL/PPL, or a log-group ARN outside the allowlist in the query text.
     """
-    if not allowed:
-        raise ToolFailure("access_denied", "no log groups are allowlisted for Logs Insights on this server")
-    outside = [name for name in log_group_names if name not in allowed]
-    if outside:
-        raise ToolFailure(
-            "invalid_parameter",
-            f"log_group_names: {', '.join(outside)} not on the allowlist; allowed: {', '.join(allowed)}",
-        )
+    check_log_groups(log_group_names, allowed)
+    check_query_text(query_string)
+    check_query_arns(query_string, allowed)
+
+
+def check_query_text(query_string: str) -> None:
+    """Refuse query text that could name log groups itself (needs no allowlist: checked before any vend).
+
+    Raises:
+        ToolFailure: ``invalid_parameter``: a ``SOURCE`` command, an invisible or unusual whitespace
+            character, or SQL/PPL.
+    """
     unusual = _unusual_characters(query_string)
     if unusual:
         raise _refuse(
@@ -130,8 +178,16 @@ def check_query(query_string: str, log_group_names: list[str], allowed: tuple[st
         raise _refuse("the SOURCE command is not allowed; name log groups in log_group_names")
     if segments[0][0] in _SQL_OR_PPL_START:
         raise _refuse("write Logs Insights QL (e.g. 'fields @message | limit 10'), not SQL or PPL")
+
+
+def check_query_arns(query_string: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a log-group ARN in the query text outside the allowlist.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming the group (the agent's own text).
+    """
     for match in _LOG_GROUP_ARN.finditer(query_string):
-        if match.group(1) not in allowed:
+        if not is_allowed(match.group(1), allowed):
             raise _refuse(f"refers to log group {match.group(1)}, which is not on the allowlist")
 
 
@@ -147,7 +203,7 @@ def check_described_query(described: dict[str, Any], allowed: tuple[str, ...]) -
     refused = ToolFailure("not_found", "query_id: not a query over the allowlisted log groups")
     if described.get("queryLanguage", QUERY_LANGUAGE) != QUERY_LANGUAGE:
         raise refused
-    if described.get("logGroupName") is not None and described["logGroupName"] not in allowed:
+    if described.get("logGroupName") is not None and not is_allowed(described["logGroupName"], allowed):
         raise refused
     text = str(described.get("queryString") or "")
     if _unusual_characters(text):
@@ -156,7 +212,7 @@ def check_described_query(described: dict[str, Any], allowed: tuple[str, ...]) -
         if word != "source":
             continue
         names = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(segment)]
-        if "loggroups" in segment.casefold() or not names or any(name not in allowed for name in names):
+        if "loggroups" in segment.casefold() or not names or any(not is_allowed(n, allowed) for n in names):
             raise refused
 
 
@@ -184,18 +240,25 @@ def _rows(results: list[list[dict[str, str]]]) -> list[dict[str, str]]:
     return [{f["field"]: f["value"] for f in row if f.get("field") != "@ptr"} for row in results]
 
 
-async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: str) -> None:
+async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: str, allowed: tuple[str, ...]) -> None:
     """Find ``query_id`` with ``DescribeQueries`` under an allowlisted log group and check what it reads.
+
+    Exact names are described one by one; prefix entries (which DescribeQueries cannot filter by) by
+    the account's recent queries, each checked against the allowlist.
 
     Raises:
         ToolFailure: ``not_found`` when no allowlisted group lists it (another group's query, an old or
             unknown id) or its description reaches outside the allowlist.
     """
-    allowed = rt.settings.allowed_log_groups
-    for group in allowed:
+    groups: list[str | None] = list(exact_names(allowed))
+    if len(groups) < len(allowed):
+        groups.append(None)
+    for group in groups:
         token: str | None = None
         for _ in range(MAX_DESCRIBE_PAGES):
-            params: dict[str, Any] = {"logGroupName": group, "maxResults": 1000, "queryLanguage": QUERY_LANGUAGE}
+            params: dict[str, Any] = {"maxResults": 1000, "queryLanguage": QUERY_LANGUAGE}
+            if group is not None:
+                params["logGroupName"] = group
             if token:
                 params["nextToken"] = token
             response = await rt.clients.call("logs", "describe_queries", account_id=account, scope=SCOPE, **params)
@@ -234,7 +297,6 @@ async def _wait(rt: ToolRuntime, *, account: str, query_id: str, wait_s: int) ->
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
     """Add ``logs_insights_query`` and ``logs_insights_get_results``."""
-    allowed = rt.settings.allowed_log_groups
 
     @read_only_tool(
         server, rt, name="logs_insights_query", title="Logs Insights query", output=LogsQueryResult, idempotent=False
@@ -253,10 +315,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 Annotated[str, Field(min_length=1, max_length=MAX_LOG_GROUP_CHARS)], min_length=1, max_length=50
             )
             | None,
-            Field(
-                description="log groups to query, default all allowlisted"
-                + (f"; allowlist: {', '.join(allowed)}" if allowed else "; only allowlisted groups")
-            ),
+            Field(description="log groups to query, default all the account's allowlisted names"),
         ] = None,
         start_time: Annotated[
             str | None,
@@ -279,13 +338,24 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         Example: logs_insights_query(query_string="fields @timestamp, @message | limit 10",
         target_account_id="222222222222")
         """
-        groups = list(log_group_names) if log_group_names else list(allowed)
-        check_query(query_string, groups, allowed)
+        check_query_text(query_string)
         end = parse_time("end_time", end_time, datetime.now(UTC))
         start = parse_time("start_time", start_time, end - DEFAULT_LOOKBACK)
         if start >= end:
             raise ToolFailure("invalid_parameter", "start_time: must be before end_time")
         account = await rt.account(target_account_id)
+        # The account's allowlist arrives with the credentials whose session policy enforces it.
+        allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
+        if not allowed:
+            raise no_allowlist(account)
+        groups = list(log_group_names) if log_group_names else exact_names(allowed)
+        if not groups:
+            raise ToolFailure(
+                "invalid_parameter",
+                f"log_group_names: required; account {account} allows groups by prefix: {', '.join(allowed)}",
+            )
+        check_log_groups(groups, allowed, account)
+        check_query_arns(query_string, allowed)
         started = await rt.clients.call(
             "logs",
             "start_query",
@@ -316,8 +386,9 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         """
         if not _QUERY_ID.match(query_id):
             raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")
-        if not rt.settings.allowed_log_groups:
-            raise ToolFailure("access_denied", "no log groups are allowlisted for Logs Insights on this server")
         account = await rt.account(target_account_id)
-        await _check_allowlisted_query(rt, account=account, query_id=query_id)
+        allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
+        if not allowed:
+            raise no_allowlist(account)
+        await _check_allowlisted_query(rt, account=account, query_id=query_id, allowed=allowed)
         return await _wait(rt, account=account, query_id=query_id, wait_s=wait_seconds)
