@@ -52,10 +52,19 @@ VEND_LATENCY = _meter.create_histogram(
 )
 
 
+class DropColorMessage(logging.Filter):
+    """Remove uvicorn's ``color_message`` extra (ANSI codes), which the JSON formatter would copy into the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send JSON log lines to stdout (AgentCore Runtime ships them to CloudWatch Logs)."""
+    """Send JSON log lines to stdout (AgentCore Runtime ships them to CloudWatch Logs); no color codes."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(LambdaPowertoolsFormatter(service=SERVICE_NAME))
+    handler.addFilter(DropColorMessage())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from botocore.exceptions import ClientError
 
-from account_tools.observability import LambdaPowertoolsFormatter
+from account_tools.observability import LambdaPowertoolsFormatter, configure_logging
 from account_tools.server import build_runtime, build_server
 from account_tools.settings import RuntimeSettings
 from account_tools.vendor_client import VendorClient
@@ -214,3 +214,23 @@ def test_the_correlation_id_of_one_request_does_not_leak_into_the_next(vendor_lo
     lines = json_lines(vendor_log.getvalue())
     assert lines
     assert all("correlation_id" not in line for line in lines)
+
+
+def test_runtime_json_lines_drop_uvicorns_color_message(capsys: pytest.CaptureFixture[str]):
+    # Given the runtime's logging set-up (root handler, JSON formatter)
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        configure_logging()
+        # When uvicorn logs with its colored variant of the message
+        logging.getLogger("uvicorn.error").info(
+            "Started server process [%d]", 42, extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"}
+        )
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+    # Then the JSON line has the plain message and no color codes
+    (line,) = [line for line in json_lines(capsys.readouterr().out) if "Started server process" in line["message"]]
+    assert line["message"] == "Started server process [42]"
+    assert ANSI not in json.dumps(line)
+    assert "color_message" not in line
