@@ -29,6 +29,7 @@ from local_stack.demo_data import demo_event_data_store_id
 from local_stack.stack import (
     AKSK_ACCOUNT,
     INVOKE_SCOPE,
+    ORDERS_LOG_GROUP,
     PRINCIPALS,
     ROLE_ACCOUNT,
     USERS_CLIENT,
@@ -92,6 +93,21 @@ async def _new_tool_groups(client: Client, me: SeededAccount, others: list[Seede
             problems.append(f"{tool} for {account_id} failed: {body['message']}")
             continue
         problems.extend(_own_data_only(tool, body, me, others))
+    return problems
+
+
+async def _log_group_allowlists(client: Client) -> list[str]:
+    """The same log group, in both customer accounts: only Acme allowlists it (account-tools-admin log-groups)."""
+    print(f"\n=== {ORDERS_LOG_GROUP}: in both customer accounts, allowlisted by Acme only ===")
+    problems = []
+    for account_id, expected in ((ROLE_ACCOUNT, "allowed"), (AKSK_ACCOUNT, "refused")):
+        result = await client.call_tool(
+            "logs_insights_query",
+            {"query_string": LOG_QUERY, "log_group_names": [ORDERS_LOG_GROUP], "target_account_id": account_id},
+        )
+        _show(f"logs_insights_query(log_group_names=[{ORDERS_LOG_GROUP}], target_account_id={account_id})", result)
+        if result.is_error != (expected == "refused"):
+            problems.append(f"{ORDERS_LOG_GROUP} should be {expected} in {account_id}")
     return problems
 
 
@@ -241,6 +257,7 @@ async def agent_session(stack: LocalStack) -> list[str]:
                 problems.append(f"logs for {account_id} lack its own data")
             problems.extend(f"logs for {account_id} contain {o.account_id}'s data" for o in others if o.marker in text)
             problems.extend(await _new_tool_groups(client, me, others))
+        problems.extend(await _log_group_allowlists(client))
         problems.extend(await cost_investigation_session(client, stack))
         print("\n=== what an agent sees when it gets things wrong ===")
         _show(
