@@ -39,6 +39,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ROLE_PATTERN = re.compile(r"^[\w+=,.@-]+\*?$")
 _LOG_GROUP = re.compile(r"^[\w#./-]{1,512}\*?$")  # a name, or a prefix pattern ending in '*'
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9]+$")
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -99,6 +100,7 @@ class EnvironmentConfig:
         oauth_logout_urls: Sign-out redirect URLs of the users' client.
         additional_agent_clients: Names of agent app clients created besides the default one.
         user_pool_threat_protection: Plus feature plan with full-function threat protection (billed per user).
+        alarm_topic_arn: SNS topic every alarm notifies (e.g. the on-call topic); empty: the stack creates one.
     """
 
     name: str
@@ -120,6 +122,7 @@ class EnvironmentConfig:
     oauth_logout_urls: tuple[str, ...] = DEFAULT_OAUTH_LOGOUT_URLS
     additional_agent_clients: tuple[str, ...] = field(default=())
     user_pool_threat_protection: bool = False
+    alarm_topic_arn: str = ""
 
     def __post_init__(self) -> None:
         """Validate every field; raise ``ConfigError`` naming the first bad one."""
@@ -177,6 +180,8 @@ class EnvironmentConfig:
         )
         if len(set(self.additional_agent_clients)) != len(self.additional_agent_clients):
             problems.append("additional_agent_clients has duplicates")
+        if self.alarm_topic_arn and not _SNS_TOPIC_ARN.match(self.alarm_topic_arn):
+            problems.append(f"alarm_topic_arn {self.alarm_topic_arn!r} is not an SNS topic ARN")
         if not _REGION.match(self.default_target_region):
             problems.append(f"default_target_region {self.default_target_region!r} is not a region name")
         if not MIN_SESSION_DURATION_S <= self.session_duration_s <= MAX_SESSION_DURATION_S:

@@ -15,6 +15,7 @@ from stacks.config import EnvironmentConfig
 from stacks.constants import PYTHON_VERSION
 from stacks.gateway import AgentAuth, ToolsGateway
 from stacks.interceptor import GatewayInterceptor
+from stacks.monitoring import Monitoring
 from stacks.nag import acknowledge
 from stacks.network import Network
 from stacks.registry import Registry, RegistryMigrations
@@ -181,6 +182,15 @@ class AccountToolsStack(Stack):
             log_retention=retention,
             removal_policy=removal,
         )
+        monitoring = Monitoring(
+            self,
+            "Monitoring",
+            env_name=config.name,
+            vendor_function=vendor.function,
+            registry_instance=registry.instance,
+            alarm_topic_arn=config.alarm_topic_arn,
+            removal_policy=removal,
+        )
         # Every role of the stack (ours and CDK's) gets the boundary.
         RoleBoundary(self, "RoleBoundary", env_name=config.name, master_secret=registry.secret).apply_to(self)
 
@@ -201,6 +211,7 @@ class AccountToolsStack(Stack):
             "RegistryEndpoint": (registry.instance.db_instance_endpoint_address, "Registry database endpoint"),
             "RegistrySecretArn": (registry.secret.secret_arn, "Registry master user secret (migrations only)"),
             "RuntimeArn": (runtime.runtime.agent_runtime_arn, "AgentCore Runtime of the MCP server"),
+            "AlarmTopicArn": (monitoring.topic.topic_arn, "SNS topic every alarm notifies (subscribe on-call here)"),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -59,8 +59,20 @@ def as_list(value: Any) -> list[Any]:
 
 
 def registry_key(template: Json) -> tuple[str, Json]:
-    """The symmetric KMS key of the registry (the caller-assertion key is the asymmetric one)."""
-    return only({rid: k for rid, k in resources(template, "AWS::KMS::Key").items() if "KeySpec" not in props(k)})
+    """The symmetric KMS key of the registry (the caller-assertion key is the asymmetric one, and the
+    alarm topic's key is the one an SNS topic names)."""
+    topic_keys = {
+        referenced_id(props(topic)["KmsMasterKeyId"])
+        for topic in resources(template, "AWS::SNS::Topic").values()
+        if "KmsMasterKeyId" in props(topic)
+    }
+    return only(
+        {
+            rid: k
+            for rid, k in resources(template, "AWS::KMS::Key").items()
+            if "KeySpec" not in props(k) and rid not in topic_keys
+        }
+    )
 
 
 def assertion_key(template: Json) -> tuple[str, Json]:
