@@ -59,9 +59,7 @@ def test_a_refused_call_logs_one_json_line_with_tool_target_and_outcome():
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     callers = Callers()
-    rt = build_runtime(
-        RuntimeSettings(vendor_function_name="x"), verifier=callers.verifier()
-    )
+    rt = build_runtime(RuntimeSettings(vendor_function_name="x"), verifier=callers.verifier())
     server = build_server(rt)
     try:
         result = call_tool(
