@@ -21,19 +21,15 @@ import threading
 import time
 from dataclasses import asdict
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from caller_assertion import KmsPublicKey
-from credential_vendor.cache import VendCache
 from credential_vendor.constants import METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME
 from credential_vendor.errors import VendorError
-from credential_vendor.logic import STS_CONFIG, CredentialVendor
 from credential_vendor.models import (
     CORRELATION_ID_PATTERN,
     ErrorResponse,
@@ -42,8 +38,10 @@ from credential_vendor.models import (
     VendRequest,
     VendResponse,
 )
-from credential_vendor.observability import logger, metrics, tracer
-from credential_vendor.settings import VendorSettings
+from credential_vendor.observability import capture_lambda_handler, logger, metrics
+
+if TYPE_CHECKING:
+    from credential_vendor.logic import CredentialVendor
 
 _BUILD_LOCK = threading.Lock()
 _CORRELATION_ID = re.compile(CORRELATION_ID_PATTERN)
@@ -57,7 +55,18 @@ def _vendor() -> CredentialVendor:
 
 @cache
 def _build_vendor() -> CredentialVendor:
-    """Build the vendor once per execution environment (cold start)."""
+    """Build the vendor once per execution environment (cold start).
+
+    boto3, the registry driver, the assertion verifier and the vending logic are imported here, by the
+    first request, rather than when the module is imported (``make bench``: ``vendor_import_ms``).
+    """
+    import boto3
+
+    from caller_assertion import KmsPublicKey
+    from credential_vendor.cache import VendCache
+    from credential_vendor.logic import STS_CONFIG, CredentialVendor
+    from credential_vendor.settings import VendorSettings
+
     settings = VendorSettings.from_env()
     kms = boto3.client("kms", config=STS_CONFIG)
     return CredentialVendor(
@@ -191,7 +200,7 @@ def handle(event: Any, vendor: CredentialVendor) -> dict[str, Any]:
 
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event is never logged.
 @logger.inject_lambda_context(clear_state=True, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@capture_lambda_handler
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda handler: see the module docstring for the payload shapes."""

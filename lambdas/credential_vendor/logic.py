@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pg8000.exceptions
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -81,6 +80,8 @@ region's STS endpoint, and the temporary credentials STS returns work in every r
 
 
 def _sts_client_for_keys(access_key_id: str, secret_access_key: str, region: str) -> Any:
+    import boto3  # imported by the first vend, not at cold start (see handler._build_vendor)
+
     return boto3.client(
         "sts",
         region_name=region,
