@@ -91,20 +91,31 @@ async def test_malformed_account_id_is_rejected_before_any_vend(local_stack: Loc
     assert after["entries"] == before["entries"]
 
 
-async def test_allowlist_refusals_happen_before_any_vend(local_stack: LocalStack):
+async def test_query_text_refusals_happen_before_any_vend_and_group_refusals_need_the_accounts_allowlist(
+    local_stack: LocalStack,
+):
     before = health(local_stack)["credential_cache"]["vends"]
     async with local_stack.mcp_client() as client:
         refused = await client.call_tool(
             "logs_insights_query",
             {"query_string": "SOURCE '/aws/lambda/x' | fields @message", "target_account_id": "555444333222"},
         )
-        outside = await client.call_tool(
+        assert body(refused)["error_type"] == "invalid_parameter"
+        assert health(local_stack)["credential_cache"]["vends"] == before
+        # The allowlist is the account's, sent by the vendor with its credentials: an account the caller
+        # may not use is refused by the vendor, and never reveals its allowlist
+        ungranted = await client.call_tool(
             "logs_insights_query",
             {"query_string": QUERY, "log_group_names": '["/aws/lambda/x"]', "target_account_id": "555444333222"},
         )
-    assert body(refused)["error_type"] == body(outside)["error_type"] == "invalid_parameter"
+        assert body(ungranted)["error_type"] == "unauthorized"
+        assert "allowed" not in body(ungranted)["message"]
+        outside = await client.call_tool(
+            "logs_insights_query",
+            {"query_string": QUERY, "log_group_names": '["/aws/lambda/x"]', "target_account_id": ROLE_ACCOUNT},
+        )
+    assert body(outside)["error_type"] == "invalid_parameter"
     assert "log_group_names" in body(outside)["message"]
-    assert health(local_stack)["credential_cache"]["vends"] == before
 
 
 async def test_concurrent_requests_never_see_each_others_account(local_stack: LocalStack):
