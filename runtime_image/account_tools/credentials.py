@@ -21,7 +21,9 @@ waits for the one refresh.
 each call waits at most ``vend_wait_s``, at most ``account_vend_concurrency`` vends per account are in
 flight, refusals are remembered for ``negative_cache_s`` per key, and ``breaker_failures`` consecutive
 failures for one account pause its vends for ``breaker_open_s``. Concurrent misses of one key collapse
-into one vend. A tenant whose vends hang therefore never delays another tenant's cached calls.
+into one vend. The vendor's other call, ``list_accounts``, runs the same way (``call_vendor``): on the
+vend threads, the same bounded wait, at most ``account_vend_concurrency`` in flight per principal. A
+tenant whose vends hang therefore never delays another tenant's cached calls.
 
 Nothing here reads or writes ``os.environ``.
 """
@@ -38,7 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from botocore.credentials import ReadOnlyCredentials
 
@@ -46,6 +48,8 @@ from account_tools import settings as defaults
 from account_tools.errors import ToolFailure
 
 logger = logging.getLogger("account_tools.credentials")
+
+T = TypeVar("T")
 
 VendFn = Callable[[str, str, str | None, str | None], dict[str, Any]]
 """(account_id, scope, region, rejected_access_key_id) -> credential metadata (see ``VendorClient.vend``).
@@ -406,34 +410,55 @@ class CredentialCache:
 
     async def _vend_fairly(self, key: CacheKey, rejected_access_key_id: str | None) -> dict[str, Any]:
         self._check_breaker(key.account_id)
-        loop = asyncio.get_running_loop()
-        slots = self._slots.setdefault(key.account_id, _Slots(self._account_concurrency))
-        deadline = loop.time() + self._wait_s
-        try:
-            await asyncio.wait_for(slots.acquire(), self._wait_s)
-        except TimeoutError:
-            raise _timeout(self._wait_s) from None
-        context = contextvars.copy_context()  # the vend reads the current caller's assertion
-        started = time.perf_counter()
-        try:
-            future = self._pool.submit(context.run, self._vend, key.account_id, key.scope, key.region,
-                                       rejected_access_key_id)  # fmt: skip
-        except BaseException:
-            slots.release()
-            raise
-        # The slot is held until the vend thread ends, not until this caller stops waiting: an account
-        # whose vends hang never holds more than its share of the vend threads.
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
-        try:
-            metadata = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), deadline - loop.time())
-        except TimeoutError:
-            raise _timeout(self._wait_s) from None
-        elapsed = time.perf_counter() - started
+        metadata, elapsed = await self._off_pool(
+            key.account_id, lambda: self._vend(key.account_id, key.scope, key.region, rejected_access_key_id)
+        )
         self.stats.vends += 1
         self.stats.vend_seconds_total += elapsed
         if self._on_vend:
             self._on_vend(elapsed, key.scope)
         return metadata
+
+    async def call_vendor(self, principal: str, call: Callable[[], T]) -> T:
+        """Run another blocking vendor call for ``principal`` (e.g. ``list_accounts``) as vends run.
+
+        On the vend threads (never the worker threads that run AWS calls), waiting at most
+        ``vend_wait_s``, at most ``account_vend_concurrency`` such calls in flight per principal.
+
+        Raises:
+            ToolFailure: ``timeout`` after ``vend_wait_s``; whatever ``call`` raises.
+        """
+        result, _ = await self._off_pool(f"principal:{principal}", call)
+        return result
+
+    async def _off_pool(self, limit_key: str, call: Callable[[], T]) -> tuple[T, float]:
+        """``call`` on the vend threads with the current context, bounded in time and in flight per ``limit_key``.
+
+        Returns:
+            What ``call`` returned, and the seconds from submitting it to its answer.
+        """
+        loop = asyncio.get_running_loop()
+        slots = self._slots.setdefault(limit_key, _Slots(self._account_concurrency))
+        deadline = loop.time() + self._wait_s
+        try:
+            await asyncio.wait_for(slots.acquire(), self._wait_s)
+        except TimeoutError:
+            raise _timeout(self._wait_s) from None
+        context = contextvars.copy_context()  # the vendor call reads the current caller's assertion
+        started = time.perf_counter()
+        try:
+            future = self._pool.submit(context.run, call)
+        except BaseException:
+            slots.release()
+            raise
+        # The slot is held until the vend thread ends, not until this caller stops waiting: a key whose
+        # vendor calls hang never holds more than its share of the vend threads.
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
+        try:
+            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), deadline - loop.time())
+        except TimeoutError:
+            raise _timeout(self._wait_s) from None
+        return result, time.perf_counter() - started
 
     def close(self) -> None:
         """Stop the vend threads (waiting for none)."""

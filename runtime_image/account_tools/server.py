@@ -284,7 +284,7 @@ def build_runtime(
         clients=AccountClients(cache),
         metrics=ToolMetrics(),
         verifier=verifier,
-        accounts=GrantedAccounts(vendor, ttl_s=settings.accounts_cache_s),
+        accounts=GrantedAccounts(vendor, cache, ttl_s=settings.accounts_cache_s),
     )
 
 

@@ -405,3 +405,65 @@ def test_tenant_b_cached_calls_complete_while_tenant_a_vends_hang():
     vends, a_done = asyncio.run(run())
     assert not a_done
     assert vends == 1 + 45
+
+
+class FakeListing:
+    """Stands in for ``VendorClient.list_accounts``: records the thread, can block until released."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+        self.gate: threading.Event | None = None
+        self.started = threading.Semaphore(0)
+
+    def list_accounts(self, *, assertion: str) -> list[dict[str, Any]]:
+        self.threads.append(threading.current_thread().name)
+        self.started.release()
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        return [{"account_id": ACCOUNT, "alias": "a", "auth_type": "iam_role", "region": "us-east-1", "enabled": True}]
+
+
+def test_list_accounts_runs_on_the_vend_threads_even_when_the_worker_threads_are_busy():
+    import anyio.to_thread
+
+    from account_tools.tools import GrantedAccounts
+
+    listing = FakeListing()
+    granted = GrantedAccounts(listing, cache_for(FakeVendor(Clock())), ttl_s=60)  # type: ignore[arg-type]
+
+    async def run() -> list[dict[str, Any]]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        busy = threading.Event()
+        occupied = asyncio.ensure_future(anyio.to_thread.run_sync(busy.wait))  # every worker thread is taken
+        await asyncio.sleep(0.05)
+        try:
+            return await asyncio.wait_for(granted.get(caller("agent-a")), 10)
+        finally:
+            busy.set()
+            await occupied
+
+    assert [a["account_id"] for a in asyncio.run(run())] == [ACCOUNT]
+    assert listing.threads
+    assert all(name.startswith("vend") for name in listing.threads)
+
+
+def test_list_accounts_waits_a_bounded_time_and_is_limited_per_principal():
+    from account_tools.tools import GrantedAccounts
+
+    listing = FakeListing()
+    listing.gate = gate = threading.Event()
+    cache = cache_for(FakeVendor(Clock()), vend_wait_s=0.5, account_vend_concurrency=2)
+    granted = GrantedAccounts(listing, cache, ttl_s=0)  # type: ignore[arg-type]
+
+    async def run() -> list[str]:
+        results = await asyncio.gather(*(granted.get(caller("agent-a")) for _ in range(5)), return_exceptions=True)
+        return [r.error_type if isinstance(r, ToolFailure) else "ok" for r in results]
+
+    try:
+        assert asyncio.run(run()) == ["timeout"] * 5  # the caller waits at most vend_wait_s
+        assert len(listing.threads) == 2  # at most account_vend_concurrency in flight for agent-a
+        listing.gate = None  # another principal is not held up by agent-a's hanging calls
+        assert asyncio.run(asyncio.wait_for(granted.get(caller("agent-b")), 10))[0]["account_id"] == ACCOUNT
+    finally:
+        gate.set()

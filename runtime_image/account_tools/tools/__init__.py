@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
-import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
@@ -34,14 +33,26 @@ P = ParamSpec("P")
 class GrantedAccounts:
     """Each caller's granted accounts from the vendor, reused for ``ttl_s`` seconds per principal.
 
+    The vendor is called as vends are (``CredentialCache.call_vendor``): on the vend threads, never the
+    worker threads that run AWS calls, with the same bounded wait and a per-principal in-flight limit.
+
     Args:
         vendor: The vendor client.
+        cache: The credential cache whose vend threads and limits the vendor calls share.
         ttl_s: How long one answer is reused (0: never).
         clock: Monotonic seconds (injectable for tests).
     """
 
-    def __init__(self, vendor: VendorClient, *, ttl_s: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        vendor: VendorClient,
+        cache: CredentialCache,
+        *,
+        ttl_s: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._vendor = vendor
+        self._cache = cache
         self._ttl_s = ttl_s
         self._clock = clock
         self._answers: dict[str, tuple[float, list[dict[str, Any]]]] = {}
@@ -52,7 +63,9 @@ class GrantedAccounts:
         cached = self._answers.get(caller.principal)
         if cached is not None and now - cached[0] < self._ttl_s:
             return cached[1]
-        accounts = await anyio.to_thread.run_sync(lambda: self._vendor.list_accounts(assertion=caller.assertion))
+        accounts = await self._cache.call_vendor(
+            caller.principal, lambda: self._vendor.list_accounts(assertion=caller.assertion)
+        )
         self._answers[caller.principal] = (now, accounts)
         return accounts
 
