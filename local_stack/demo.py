@@ -67,7 +67,7 @@ def _last_full_month() -> tuple[str, str]:
 
 
 async def _new_tool_groups(client: Client, me: SeededAccount, others: list[SeededAccount]) -> list[str]:
-    """One call per Cost Explorer / commitments / CloudTrail / Lake tool group for one account."""
+    """One call per Cost Explorer / commitments / budgets / CloudTrail / Lake tool group for one account."""
     account_id = me.account_id
     start, end = _last_full_month()
     problems: list[str] = []
@@ -80,7 +80,17 @@ async def _new_tool_groups(client: Client, me: SeededAccount, others: list[Seede
                 "group_by": '[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}]',
             },
         ),
-        ("get_reservation_utilization", {"start_date": start, "end_date": end, "group_by_subscription": "true"}),
+        (
+            "get_commitments",
+            {
+                "kind": "reservation_utilization",
+                "start_date": start,
+                "end_date": end,
+                "group_by": '["SUBSCRIPTION_ID"]',
+            },
+        ),
+        ("get_budgets", {}),
+        ("get_recommendations", {"kind": "rightsizing", "service": "AmazonEC2"}),
         ("lookup_events", {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "max_results": "5"}),
         ("list_event_data_stores", {}),
         ("lake_query", {"query_statement": LAKE_QUERY.format(store=demo_event_data_store_id(account_id))}),

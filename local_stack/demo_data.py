@@ -203,6 +203,7 @@ def demo_ce_fixtures(account_id: str, alias: str, now: datetime, region: str = D
         "RecommendationDetailId": str(uuid.uuid5(_DEMO_NAMESPACE, f"sp-detail/{account_id}")),
     }  # fmt: skip
     return {
+        **_demo_ri_and_rightsizing(account_id, alias, scale, region),
         "GetAnomalies": {"Anomalies": anomalies},
         "GetAnomalyMonitors": {
             "AnomalyMonitors": [
@@ -238,6 +239,114 @@ def demo_ce_fixtures(account_id: str, alias: str, now: datetime, region: str = D
     }
 
 
+def _demo_ri_and_rightsizing(account_id: str, alias: str, scale: Decimal, region: str) -> dict[str, Any]:
+    """RI purchase (an RDS reservation) and EC2 rightsizing recommendations, sized by the account's scale."""
+    ri_savings = (Decimal("61.20") * scale).quantize(Decimal("0.01"))
+    ri_count = str(1 + int(scale))
+    idle = (Decimal("138.70") * scale).quantize(Decimal("0.01"))
+    ri_detail = {
+        "AccountId": account_id, "CurrencyCode": "USD", "RecommendedNumberOfInstancesToPurchase": ri_count,
+        "EstimatedMonthlySavingsAmount": str(ri_savings), "EstimatedMonthlySavingsPercentage": "34.0",
+        "UpfrontCost": "0", "RecurringStandardMonthlyCost": str((ri_savings * 2).quantize(Decimal("0.01"))),
+        "InstanceDetails": {"RDSInstanceDetails": {"Family": "r6g", "InstanceType": "db.r6g.large", "Region": region,
+                                                   "DatabaseEngine": "PostgreSQL", "DeploymentOption": "Multi-AZ",
+                                                   "CurrentGeneration": True, "SizeFlexEligible": True}},
+    }  # fmt: skip
+    instance = f"i-{uuid.uuid5(_DEMO_NAMESPACE, f'instance/{account_id}').hex[:17]}"
+    rightsizing = {
+        "AccountId": account_id,
+        "CurrentInstance": {
+            "ResourceId": instance, "InstanceName": f"{alias}-batch-1", "CurrencyCode": "USD",
+            "MonthlyCost": str((idle * 2).quantize(Decimal("0.01"))),
+            "ResourceDetails": {"EC2ResourceDetails": {"InstanceType": "m6i.2xlarge", "Region": "US East (N. Virginia)",
+                                                       "Platform": "Linux/UNIX"}},
+            "ResourceUtilization": {"EC2ResourceUtilization": {"MaxCpuUtilizationPercentage": "11.5"}},
+        },
+        "RightsizingType": "MODIFY",
+        "ModifyRecommendationDetail": {"TargetInstances": [{
+            "EstimatedMonthlyCost": str(idle), "EstimatedMonthlySavings": str(idle), "CurrencyCode": "USD",
+            "DefaultTargetInstance": True,
+            "ResourceDetails": {"EC2ResourceDetails": {"InstanceType": "m6i.xlarge"}},
+        }]},
+        "FindingReasonCodes": ["CPU_OVER_PROVISIONED"],
+    }  # fmt: skip
+    return {
+        "GetReservationPurchaseRecommendation": {
+            "Metadata": {"RecommendationId": str(uuid.uuid5(_DEMO_NAMESPACE, f"ri/{account_id}"))},
+            "Recommendations": [
+                {
+                    "RecommendationDetails": [ri_detail],
+                    "RecommendationSummary": {
+                        "TotalEstimatedMonthlySavingsAmount": str(ri_savings),
+                        "TotalEstimatedMonthlySavingsPercentage": "34.0",
+                        "CurrencyCode": "USD",
+                    },
+                }
+            ],
+        },
+        "GetRightsizingRecommendation": {
+            "Metadata": {"RecommendationId": str(uuid.uuid5(_DEMO_NAMESPACE, f"rightsizing/{account_id}"))},
+            "Summary": {
+                "TotalRecommendationCount": "1",
+                "EstimatedTotalMonthlySavingsAmount": str(idle),
+                "SavingsCurrencyCode": "USD",
+                "SavingsPercentage": "50.0",
+            },
+            "RightsizingRecommendations": [rightsizing],
+        },
+    }
+
+
+def demo_budget_fixtures(account_id: str, alias: str, now: datetime) -> dict[str, Any]:
+    """A monthly cost budget named after the account, its spend this month and the last six months' history.
+
+    The limit, spend and forecast grow with the account's scale; forecast exceeds the limit in the accounts
+    with a cost story (the anomaly's month made the forecast jump).
+    """
+    scale = _scale(account_id)
+    limit = (Decimal("1500") * scale).quantize(Decimal("0.01"))
+    actual = (limit * Decimal("0.62")).quantize(Decimal("0.01"))
+    forecast = (limit * (Decimal("1.18") if account_id in _COST_STORIES else Decimal("0.91"))).quantize(Decimal("0.01"))
+    this_month = _month_start(now, 0)
+    name = f"{alias}-monthly-cost"
+    history = []
+    for back in range(6, 0, -1):
+        start, end = _month_start(now, back), _month_start(now, back - 1)
+        spent = (limit * Decimal(str(0.80 + back * 0.03))).quantize(Decimal("0.01"))
+        history.append(
+            {
+                "BudgetedAmount": {"Amount": str(limit), "Unit": "USD"},
+                "ActualAmount": {"Amount": str(spent), "Unit": "USD"},
+                "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+            }
+        )
+    return {
+        "DescribeBudgets": {
+            "Budgets": [
+                {
+                    "BudgetName": name,
+                    "BudgetLimit": {"Amount": str(limit), "Unit": "USD"},
+                    "TimeUnit": "MONTHLY",
+                    "BudgetType": "COST",
+                    "TimePeriod": {"Start": this_month.isoformat(), "End": "2087-06-15T00:00:00+00:00"},
+                    "CalculatedSpend": {
+                        "ActualSpend": {"Amount": str(actual), "Unit": "USD"},
+                        "ForecastedSpend": {"Amount": str(forecast), "Unit": "USD"},
+                    },
+                }
+            ]
+        },
+        "DescribeBudgetPerformanceHistory": {
+            "BudgetPerformanceHistory": {
+                "BudgetName": name,
+                "BudgetType": "COST",
+                "TimeUnit": "MONTHLY",
+                "BudgetedAndActualAmountsList": history,
+            }
+        },
+    }
+
+
 def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, region: str = DEMO_REGION) -> dict[str, Any]:
     """Return the ``POST /moto-api/local/seed`` body for one demo account.
 
@@ -250,7 +359,7 @@ def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, regio
     Returns:
         ``{"account_id", "region", "cloudtrail_events": [16 events], "event_data_stores": [1 store, id
         :func:`demo_event_data_store_id`], "savings_plans", "reservations", "cost_forecast",
-        "dimension_values", "ce_fixtures"}`` as :mod:`local_stack.moto_ext.seed` documents.
+        "dimension_values", "ce_fixtures", "budget_fixtures"}`` as :mod:`local_stack.moto_ext.seed` documents.
     """
     current = now or datetime.now(UTC)
     scale = _scale(account_id)
@@ -343,6 +452,7 @@ def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, regio
             "USAGE_TYPE": ["BoxUsage:m6i.large", "TimedStorage-ByteHrs", "Lambda-GB-Second"],
         },
         "ce_fixtures": demo_ce_fixtures(account_id, alias, current, region),
+        "budget_fixtures": demo_budget_fixtures(account_id, alias, current),
     }
 
 

@@ -93,12 +93,7 @@ SCOPES: dict[str, Scope] = {
                 "ce:GetReservationCoverage",
                 "ce:GetReservationUtilization",
             ),
-            tools=(
-                "get_savings_plans_coverage",
-                "get_savings_plans_utilization",
-                "get_reservation_coverage",
-                "get_reservation_utilization",
-            ),
+            tools=("get_commitments",),
         ),
         Scope(
             name="cost_anomalies",
@@ -117,6 +112,25 @@ SCOPES: dict[str, Scope] = {
             description="Read Savings Plans purchase recommendations.",
             actions=("ce:GetSavingsPlansPurchaseRecommendation",),
             tools=("get_recommendations",),
+        ),
+        # get_recommendations vends one scope per kind, so each vend holds only that kind's action.
+        Scope(
+            name="ri_recommendations",
+            description="Read Reserved Instance purchase recommendations.",
+            actions=("ce:GetReservationPurchaseRecommendation",),
+            tools=("get_recommendations",),
+        ),
+        Scope(
+            name="rightsizing",
+            description="Read EC2 rightsizing recommendations.",
+            actions=("ce:GetRightsizingRecommendation",),
+            tools=("get_recommendations",),
+        ),
+        Scope(
+            name="budgets",
+            description="Read budgets (actual, forecast, limit) and their performance history.",
+            actions=("budgets:ViewBudget",),
+            tools=("get_budgets",),
         ),
         Scope(
             name="cloudtrail",

@@ -8,8 +8,11 @@ Call :func:`install` in the emulator process before ``ThreadedMotoServer(...).st
   ``GetReservationUtilization`` / ``GetCostForecast`` / ``GetDimensionValues``
   (:mod:`local_stack.moto_ext.cost_explorer`);
 * Cost Explorer ``GetAnomalies`` / ``GetAnomalyMonitors`` / ``GetCostAndUsageComparisons`` /
-  ``GetCostComparisonDrivers`` / ``GetSavingsPlansPurchaseRecommendation`` from per-account fixtures checked
+  ``GetCostComparisonDrivers`` / ``GetSavingsPlansPurchaseRecommendation`` /
+  ``GetReservationPurchaseRecommendation`` / ``GetRightsizingRecommendation`` from per-account fixtures checked
   against botocore's output shapes (:mod:`local_stack.moto_ext.ce_fixtures`);
+* AWS Budgets ``DescribeBudgetPerformanceHistory`` from a fixture; budgets seeded into moto's own backend,
+  which answers ``DescribeBudgets`` (:mod:`local_stack.moto_ext.budgets`);
 * ``POST /moto-api/local/seed`` to load per-account data over HTTP (:mod:`local_stack.moto_ext.seed`).
 
 Every API answers from the data of the account that signed the request (moto's ``current_account``), so
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import threading
 
-from local_stack.moto_ext import ce_fixtures, cloudtrail, cost_explorer, seed
+from local_stack.moto_ext import budgets, ce_fixtures, cloudtrail, cost_explorer, seed
 
 __all__ = ["install"]
 
@@ -39,5 +42,6 @@ def install() -> None:
         cloudtrail.install()
         cost_explorer.install()
         ce_fixtures.install()  # extends cost_explorer's handler, so after it
+        budgets.install()
         seed.install()
         _installed = True

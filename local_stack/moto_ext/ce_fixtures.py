@@ -14,6 +14,9 @@ Code runs only where an answer depends on the request:
   same numbers), selected by ``Filter``, grouped by SERVICE only; the comparison's totals are summed here;
 * ``GetSavingsPlansPurchaseRecommendation``: the fixture answers its own ``SavingsPlansType``; the
   request's term, payment option and lookback are echoed; ``PageSize`` pages the details.
+* ``GetReservationPurchaseRecommendation``: the details for the requested ``Service`` (by their
+  ``InstanceDetails`` member), term/payment/lookback echoed, paged;
+* ``GetRightsizingRecommendation``: ``Service`` must be ``AmazonEC2`` (as AWS requires); paged.
 
 Fixtures live in :data:`ce_fixture_backends` (a moto ``BackendDict`` keyed by the calling account), so
 ``POST /moto-api/reset`` clears them and every answer comes from the signing account's data only.
@@ -42,27 +45,52 @@ OPERATIONS = (
     "GetCostAndUsageComparisons",
     "GetCostComparisonDrivers",
     "GetSavingsPlansPurchaseRecommendation",
+    "GetReservationPurchaseRecommendation",
+    "GetRightsizingRecommendation",
 )
+# GetReservationPurchaseRecommendation's Service -> the InstanceDetails member its details carry.
+RI_SERVICES = {
+    "Amazon Elastic Compute Cloud - Compute": "EC2InstanceDetails",
+    "Amazon Relational Database Service": "RDSInstanceDetails",
+    "Amazon Redshift": "RedshiftInstanceDetails",
+    "Amazon ElastiCache": "ElastiCacheInstanceDetails",
+    "Amazon OpenSearch Service": "ESInstanceDetails",
+    "Amazon MemoryDB": "MemoryDBInstanceDetails",
+}
 DEFAULT_PAGE_SIZE = 100
 MAX_DRIVERS_PAGE = 10
 _CE_MODEL = botocore.session.get_session().get_service_model("ce")
 
 
-def validate_fixture(operation: str, response: Any) -> None:
+def validate_fixture(
+    operation: str,
+    response: Any,
+    *,
+    model: Any = _CE_MODEL,
+    operations: tuple[str, ...] = OPERATIONS,
+    name: str = "ce_fixtures",
+) -> None:
     """Check a fixture against botocore's output shape of ``operation`` (types, required members, enums).
+
+    Args:
+        operation: The API operation whose response ``response`` is.
+        response: The fixture.
+        model: The botocore service model (Cost Explorer unless given).
+        operations: The operations fixtures may be given for.
+        name: The seed member, for messages.
 
     Raises:
         ValueError: not a known operation, or the fixture does not have the API's shape.
     """
-    if operation not in OPERATIONS:
-        raise ValueError(f"ce_fixtures: {operation!r} is not one of {list(OPERATIONS)}")
-    shape = _CE_MODEL.operation_model(operation).output_shape
+    if operation not in operations:
+        raise ValueError(f"{name}: {operation!r} is not one of {list(operations)}")
+    shape = model.operation_model(operation).output_shape
     if shape is None:  # every operation here has an output
-        raise ValueError(f"ce_fixtures: {operation} has no output shape")
+        raise ValueError(f"{name}: {operation} has no output shape")
     report = ParamValidator().validate(response, shape)
     if report.has_errors():
-        raise ValueError(f"ce_fixtures.{operation} does not match the AWS response shape: {report.generate_report()}")
-    _check_enums(response, shape, f"ce_fixtures.{operation}")
+        raise ValueError(f"{name}.{operation} does not match the AWS response shape: {report.generate_report()}")
+    _check_enums(response, shape, f"{name}.{operation}")
 
 
 def _check_enums(value: Any, shape: Any, where: str) -> None:
@@ -257,6 +285,40 @@ class CeInsightsResponse(ExtendedCostExplorerResponse):
             SavingsPlansPurchaseRecommendationDetails=page,
         )
         response["SavingsPlansPurchaseRecommendation"] = found
+        return json.dumps({**response, **({"NextPageToken": token} if token else {})})
+
+    def get_reservation_purchase_recommendation(self) -> str:
+        """Emulate ``GetReservationPurchaseRecommendation``: the fixture's details for the requested Service."""
+        params = self._params()
+        details_key = RI_SERVICES.get(str(params.get("Service")))
+        if details_key is None:
+            raise ValidationException(f"Service must be one of {sorted(RI_SERVICES)}.")
+        response = self.fixtures.get("GetReservationPurchaseRecommendation")
+        groups = []
+        for group in response.get("Recommendations", []):
+            details = [d for d in group.get("RecommendationDetails", []) if details_key in d.get("InstanceDetails", {})]
+            if not details:
+                continue
+            group.update(
+                {k: params[k] for k in ("TermInYears", "PaymentOption", "LookbackPeriodInDays") if params.get(k)},
+                AccountScope=params.get("AccountScope", "PAYER"),
+                RecommendationDetails=details,
+            )
+            groups.append(group)
+        paging = {**params, "MaxResults": params.get("PageSize") or DEFAULT_PAGE_SIZE}
+        page, token = paginate(groups, paging, "NextPageToken", DEFAULT_PAGE_SIZE)
+        response["Recommendations"] = page
+        return json.dumps({**response, **({"NextPageToken": token} if token else {})})
+
+    def get_rightsizing_recommendation(self) -> str:
+        """Emulate ``GetRightsizingRecommendation``: Service must be AmazonEC2; the fixture's instances, paged."""
+        params = self._params()
+        if params.get("Service") != "AmazonEC2":
+            raise ValidationException("The only valid value for Service is AmazonEC2.")
+        response = self.fixtures.get("GetRightsizingRecommendation")
+        paging = {**params, "MaxResults": params.get("PageSize") or DEFAULT_PAGE_SIZE}
+        page, token = paginate(response.get("RightsizingRecommendations", []), paging, "NextPageToken", 100)
+        response["RightsizingRecommendations"] = page
         return json.dumps({**response, **({"NextPageToken": token} if token else {})})
 
 

@@ -27,16 +27,18 @@ Request body (JSON object; every member except ``account_id`` is optional)::
       "cost_forecast": {...},
       "dimension_values": {"SERVICE": ["Amazon Simple Storage Service", ...], ...},
       "cost_and_usage_results": [{...}],       # appended to moto's own GetCostAndUsage result queue
-      "ce_fixtures": {"GetAnomalies": {...}, ...}  # AWS responses, checked against botocore's output shapes
-    }                                          # (see ce_fixtures.py)
+      "ce_fixtures": {"GetAnomalies": {...}, ...}, # AWS responses, checked against botocore's output shapes
+                                               # (see ce_fixtures.py)
+      "budget_fixtures": {"DescribeBudgets": {...}, "DescribeBudgetPerformanceHistory": {...}}  # (budgets.py)
+    }
 
 Each given section *replaces* what that account (and region, for CloudTrail) had, so seeding is idempotent.
 
 Responses:
     201 with ``{"account_id", "region", "cloudtrail_events": <count>, "event_data_stores":
     [{"Name", "EventDataStoreArn", "EventDataStoreId"}], "cost_explorer": [<sections seeded>],
-    "cost_and_usage_results": <count>, "ce_fixtures": [<operations seeded>]}``; 400 with ``{"message": ...}``
-    for a malformed body.
+    "cost_and_usage_results": <count>, "ce_fixtures": [<operations seeded>], "budget_fixtures": [<operations>]}``;
+    400 with ``{"message": ...}`` for a malformed body.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_api._internal.responses import MotoAPIResponse
 
+from local_stack.moto_ext.budgets import seed_budgets
 from local_stack.moto_ext.ce_fixtures import ce_fixture_backends
 from local_stack.moto_ext.cloudtrail import cloudtrail_data_backends
 from local_stack.moto_ext.cost_explorer import ce_data_backends
@@ -103,6 +106,11 @@ def apply_seed(body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(body["ce_fixtures"], dict):
             raise ValueError("ce_fixtures must be an object: operation -> response")
         summary["ce_fixtures"] = ce_fixture_backends[account_id]["aws"].seed(body["ce_fixtures"])
+
+    if body.get("budget_fixtures") is not None:
+        if not isinstance(body["budget_fixtures"], dict):
+            raise ValueError("budget_fixtures must be an object: operation -> response")
+        summary["budget_fixtures"] = seed_budgets(account_id, body["budget_fixtures"])
 
     if body.get("cost_and_usage_results") is not None:
         results = _list(body, "cost_and_usage_results")

@@ -186,39 +186,6 @@ class DimensionValues(_Result):
 # --- Savings Plans and Reserved Instances -----------------------------------------------------------------------
 
 
-class CoverageRow(_Numbers):
-    """One period of Savings Plans coverage: ``start``, ``end``, ``attributes`` and named figures."""
-
-    start: str
-    end: str
-    attributes: dict[str, str] = Field(default_factory=dict)
-
-
-class SavingsPlansCoverage(_Result):
-    """``get_savings_plans_coverage``."""
-
-    target_account_id: str
-    time_period: TimePeriod
-    rows: list[CoverageRow]
-    next_token: str | None = None
-
-
-class PeriodFigures(_Numbers):
-    """One period with named figures (e.g. ``utilization_percentage``)."""
-
-    start: str
-    end: str
-
-
-class SavingsPlansUtilization(_Result):
-    """``get_savings_plans_utilization``."""
-
-    target_account_id: str
-    time_period: TimePeriod
-    total: _Numbers
-    rows: list[PeriodFigures]
-
-
 class CommitmentGroup(_Numbers):
     """One group of a Reserved Instance period (its attributes and figures)."""
 
@@ -226,21 +193,23 @@ class CommitmentGroup(_Numbers):
     subscription_id: str | None = None
 
 
-class CommitmentRow(_Result):
-    """One period of Reserved Instance coverage or utilization."""
+class CommitmentRow(_Numbers):
+    """One period: named figures (Savings Plans), or its total and groups (Reserved Instances)."""
 
     start: str
     end: str
-    total: _Numbers
-    groups: list[CommitmentGroup]
+    attributes: dict[str, str] | None = None
+    total: _Numbers | None = None
+    groups: list[CommitmentGroup] | None = None
 
 
-class ReservationReport(_Result):
-    """``get_reservation_coverage`` and ``get_reservation_utilization``."""
+class CommitmentReport(_Result):
+    """``get_commitments``: Savings Plans or Reserved Instance coverage or utilization."""
 
+    kind: str
     target_account_id: str
     time_period: TimePeriod
-    total: _Numbers
+    total: _Numbers | None = None
     rows: list[CommitmentRow]
     next_token: str | None = None
 
@@ -440,3 +409,52 @@ class Recommendations(_Result):
     summary: Recommendation | None = None
     recommendations: list[Recommendation] | None = None
     next_token: str | None = None
+
+
+# --- budgets -----------------------------------------------------------------------------------------------------
+
+
+class Budget(_Result):
+    """One budget: its limit, actual and forecast spend this period, and how much of the limit each is."""
+
+    name: str
+    budget_type: str | None = None
+    time_unit: str | None = None
+    limit: Amount | None = None
+    actual: Amount | None = None
+    forecast: Amount | None = None
+    actual_percent_of_limit: float | None = None
+    forecast_percent_of_limit: float | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+
+
+class BudgetPeriod(_Result):
+    """One period of a budget's history: budgeted and actual amount."""
+
+    start: str | None = None
+    end: str | None = None
+    budgeted: Amount | None = None
+    actual: Amount | None = None
+    actual_percent_of_budget: float | None = None
+
+
+class BudgetsEntry(AccountFailure):
+    """One account's budgets in a many-accounts ``get_budgets`` (or its error)."""
+
+    budgets: list[Budget] | None = None
+    next_token: str | None = None
+
+
+class Budgets(_Result):
+    """``get_budgets``: the budgets, or one budget's history; with ``target_account_ids`` one entry per account."""
+
+    kind: str
+    target_account_id: str | None = None
+    budget_name: str | None = None
+    budget_type: str | None = None
+    time_unit: str | None = None
+    budgets: list[Budget] | None = None
+    history: list[BudgetPeriod] | None = None
+    next_token: str | None = None
+    accounts: Annotated[dict[str, BudgetsEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None

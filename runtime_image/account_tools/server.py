@@ -47,6 +47,7 @@ from account_tools.tools import (
     GrantedAccounts,
     ToolRuntime,
     accounts,
+    budgets,
     cloudtrail,
     cloudtrail_lake,
     commitments,
@@ -300,6 +301,7 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
         cost_explorer,
         cost_insights,
         commitments,
+        budgets,
         cloudtrail,
         cloudtrail_lake,
     ):

@@ -38,10 +38,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_cost_and_usage": {},
     "get_cost_forecast": {},
     "get_dimension_values": {"dimension": "SERVICE"},
-    "get_savings_plans_coverage": {},
-    "get_savings_plans_utilization": {},
-    "get_reservation_coverage": {},
-    "get_reservation_utilization": {},
+    "get_commitments": {"kind": "savings_plans_coverage"},
+    "get_budgets": {},
     "lookup_events": {},
     "list_event_data_stores": {},
     "lake_query": {"query_statement": f"SELECT eventName FROM {QUERY_ID}", "wait_seconds": 0},  # noqa: S608

@@ -62,27 +62,18 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
             "prediction_interval_level": 90,
         },
         "get_dimension_values": {"dimension": "SERVICE", "start_date": "2026-01-01", "filter": ce_filter},
-        "get_savings_plans_coverage": {
-            "start_date": "2026-01-01",
-            "end_date": "2026-01-04",
-            "group_by": ["SERVICE"],
-            "max_results": 5,
-        },
-        "get_savings_plans_utilization": {
-            "start_date": "2026-01-01",
-            "end_date": "2026-03-01",
-            "granularity": "MONTHLY",
-            "filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
-        },
-        "get_reservation_coverage": {
+        "get_commitments": {
+            "kind": "reservation_coverage",
             "start_date": "2026-01-01",
             "end_date": "2026-02-01",
             "group_by": ["INSTANCE_TYPE", "REGION"],
+            "max_results": 5,
         },
-        "get_reservation_utilization": {
+        "get_budgets": {
+            "kind": "history",
+            "budget_name": "acme-prod-monthly-cost",
             "start_date": "2026-01-01",
-            "end_date": "2026-02-01",
-            "group_by_subscription": True,
+            "max_results": 3,
         },
         "lookup_events": {
             "attribute_key": "EventSource",
@@ -101,7 +92,7 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
             "group_by": "SERVICE",
             "max_results": 5,
         },
-        "get_recommendations": {"term": "THREE_YEARS", "max_results": 3},
+        "get_recommendations": {"kind": "rightsizing", "service": "AmazonEC2", "max_results": 3},
     }
     pairs = {}
     for tool, arguments in native.items():

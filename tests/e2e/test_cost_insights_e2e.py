@@ -1,4 +1,4 @@
-"""Anomalies, month comparisons and Savings Plans recommendations, for one account and for many, end to end.
+"""Anomalies, comparisons, recommendations (SP, RI, rightsizing), budgets and commitments, end to end.
 
 Through the local Gateway as the platform agent (granted every demo organization): each account of both
 auth types answers with its own demo data, and a many-accounts call answers one entry per account, an
@@ -77,6 +77,55 @@ async def test_each_account_answers_with_its_own_anomaly_drivers_and_recommendat
     assert not any(other in text or ALIASES[other] in text for other in _others(account))
 
 
+@pytest.mark.parametrize("account", [ROLE_ACCOUNT, AKSK_ACCOUNT])  # iam_role, aksk
+async def test_each_account_answers_with_its_own_ri_rightsizing_budgets_and_commitments(
+    local_stack: LocalStack, account: str
+) -> None:
+    async with local_stack.mcp_client("platform-agent") as client:
+        ri = _body(
+            await client.call_tool(
+                "get_recommendations",
+                {"kind": "reservations", "service": "Amazon Relational Database Service", "target_account_id": account},
+            )
+        )
+        resize = _body(
+            await client.call_tool(
+                "get_recommendations", {"kind": "rightsizing", "service": "AmazonEC2", "target_account_id": account}
+            )
+        )
+        refused = await client.call_tool("get_recommendations", {"kind": "rightsizing", "target_account_id": account})
+        budgets = _body(await client.call_tool("get_budgets", {"target_account_id": account}))
+        name = budgets["budgets"][0]["name"]
+        history = _body(
+            await client.call_tool(
+                "get_budgets", {"kind": "history", "budget_name": name, "target_account_id": account}
+            )
+        )
+        commitments = _body(
+            await client.call_tool(
+                "get_commitments",
+                {"kind": "reservation_utilization", "group_by": ["SUBSCRIPTION_ID"], "target_account_id": account},
+            )
+        )
+
+    assert ri["recommendations"][0]["account_id"] == account
+    assert ri["recommendations"][0]["instance_type"] == "db.r6g.large"
+    assert ri["summary"]["total_estimated_monthly_savings_amount"] > 0
+    assert resize["recommendations"][0]["instance_name"] == f"{ALIASES[account]}-batch-1"
+    assert resize["recommendations"][0]["target_instance_type"] == "m6i.xlarge"
+    assert refused.is_error
+    assert "AmazonEC2" in _body(refused)["message"]
+    assert name == f"{ALIASES[account]}-monthly-cost"
+    budget = budgets["budgets"][0]
+    assert budget["actual"]["amount"] < budget["limit"]["amount"]
+    assert budget["forecast_percent_of_limit"] > 100  # both accounts have a cost story: the forecast is over
+    assert len(history["history"]) == 6
+    assert history["time_unit"] == "MONTHLY"
+    assert commitments["kind"] == "reservation_utilization"
+    text = json.dumps([ri, resize, budgets, history, commitments])
+    assert not any(other in text or ALIASES[other] in text for other in _others(account))
+
+
 async def test_the_platform_account_had_no_anomaly(local_stack: LocalStack) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
         answer = _body(await client.call_tool("get_anomalies", {"target_account_id": HOST_ACCOUNT}))
@@ -89,6 +138,7 @@ async def test_the_platform_account_had_no_anomaly(local_stack: LocalStack) -> N
         ("get_cost_and_usage", {"granularity": "MONTHLY"}),
         ("compare_costs", {"baseline_month": _month(2), "comparison_month": _month(1)}),
         ("get_anomalies", {"start_date": (datetime.now(UTC).date() - timedelta(days=85)).isoformat()}),
+        ("get_budgets", {}),
     ],
 )
 async def test_many_accounts_one_entry_each_and_the_ungranted_one_refused(

@@ -26,7 +26,8 @@ from account_tools.params import account_id as normalized_account
 from account_tools.params import account_ids
 from account_tools.server import AccountToolsServer, build_runtime, build_server
 from account_tools.settings import RuntimeSettings
-from account_tools.tools import cloudtrail, cloudtrail_lake, commitments, cost_explorer, cost_insights
+from account_tools.tools import budgets, cloudtrail, cloudtrail_lake, commitments, cost_explorer, cost_insights
+from credential_vendor.scopes import SCOPES, session_policy
 from tests.callers import Callers
 
 pytestmark = pytest.mark.unit
@@ -110,7 +111,7 @@ def _harness(monkeypatch: pytest.MonkeyPatch, granted: tuple[str, ...] = (DEFAUL
     settings = RuntimeSettings(vendor_function_name="vendor")
     rt = build_runtime(settings, vendor=vendor, verifier=callers.verifier())  # type: ignore[arg-type]
     stubbers: dict[str, Stubber] = {}
-    for service in ("ce", "cloudtrail"):
+    for service in ("ce", "cloudtrail", "budgets"):
         aws = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         stubbers[service] = Stubber(aws)
         stubbers[service].activate()
@@ -144,9 +145,10 @@ class Case:
     stringified: dict[str, Any]
     calls: list[tuple[str, str, dict[str, Any], dict[str, Any]]]  # service, operation, request, response
     expect: dict[str, Any]  # dotted path in the answer -> value
+    name: str = ""  # the test id when one tool has several cases (kinds)
 
     def __str__(self) -> str:
-        return self.tool
+        return self.name or self.tool
 
 
 COST_AND_USAGE_EXPECTED = {
@@ -327,9 +329,11 @@ CASES = [
         expect={"values": [{"value": "Amazon Simple Storage Service"}]},
     ),
     Case(
-        tool="get_savings_plans_coverage",
+        tool="get_commitments",
+        name="get_commitments-savings_plans_coverage",
         scope=commitments.SCOPE,
         native={
+            "kind": "savings_plans_coverage",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "group_by": ["SERVICE", "REGION"],
@@ -338,6 +342,7 @@ CASES = [
             "target_account_id": ACCOUNT,
         },
         stringified={
+            "kind": "savings_plans_coverage",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "group_by": '["SERVICE", "REGION"]',
@@ -375,9 +380,11 @@ CASES = [
         expect={"rows.0.coverage_percentage": 82.05, "next_token": "t2"},
     ),
     Case(
-        tool="get_savings_plans_utilization",
+        tool="get_commitments",
+        name="get_commitments-savings_plans_utilization",
         scope=commitments.SCOPE,
         native={
+            "kind": "savings_plans_utilization",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "granularity": "MONTHLY",
@@ -385,6 +392,7 @@ CASES = [
             "target_account_id": ACCOUNT,
         },
         stringified={
+            "kind": "savings_plans_utilization",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "granularity": "MONTHLY",
@@ -427,15 +435,18 @@ CASES = [
         expect={"total.utilization_percentage": 93.5, "rows.0.net_savings": 600.0, "rows.0.start": "2026-04-01"},
     ),
     Case(
-        tool="get_reservation_coverage",
+        tool="get_commitments",
+        name="get_commitments-reservation_coverage",
         scope=commitments.SCOPE,
         native={
+            "kind": "reservation_coverage",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "group_by": ["INSTANCE_TYPE"],
             "target_account_id": ACCOUNT,
         },
         stringified={
+            "kind": "reservation_coverage",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
             "group_by": '["INSTANCE_TYPE"]',
@@ -472,19 +483,22 @@ CASES = [
         },
     ),
     Case(
-        tool="get_reservation_utilization",
+        tool="get_commitments",
+        name="get_commitments-reservation_utilization",
         scope=commitments.SCOPE,
         native={
+            "kind": "reservation_utilization",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "group_by_subscription": True,
+            "group_by": ["SUBSCRIPTION_ID"],
             "next_token": "n",
             "target_account_id": ACCOUNT,
         },
         stringified={
+            "kind": "reservation_utilization",
             "start_date": "2026-04-01",
             "end_date": "2026-05-01",
-            "group_by_subscription": "true",
+            "group_by": '["SUBSCRIPTION_ID"]',
             "next_token": "n",
             "target_account_id": ACCOUNT,
         },
@@ -842,6 +856,194 @@ CASES += [
             "next_token": "page-r2",
         },
     ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-reservations",
+        scope=cost_insights.RI_RECOMMENDATIONS_SCOPE,
+        native={"kind": "reservations", "service": "Amazon Relational Database Service", "term": "THREE_YEARS",
+                "max_results": 5, "target_account_id": ACCOUNT},
+        stringified={"kind": "reservations", "service": "Amazon Relational Database Service", "term": "THREE_YEARS",
+                     "max_results": "5", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "ce",
+                "get_reservation_purchase_recommendation",
+                {
+                    "Service": "Amazon Relational Database Service",
+                    "TermInYears": "THREE_YEARS",
+                    "PaymentOption": "NO_UPFRONT",
+                    "LookbackPeriodInDays": "THIRTY_DAYS",
+                    "AccountScope": "LINKED",
+                    "PageSize": 5,
+                },
+                {
+                    "Metadata": {"RecommendationId": "ri-1"},
+                    "Recommendations": [
+                        {
+                            "RecommendationDetails": [
+                                {
+                                    "AccountId": ACCOUNT,
+                                    "InstanceDetails": {"RDSInstanceDetails": {
+                                        "Family": "r6g", "InstanceType": "db.r6g.large", "Region": "us-east-1",
+                                        "DatabaseEngine": "PostgreSQL", "CurrentGeneration": True}},
+                                    "RecommendedNumberOfInstancesToPurchase": "2",
+                                    "EstimatedMonthlySavingsAmount": "120.5",
+                                    "CurrencyCode": "USD",
+                                }
+                            ],
+                            "RecommendationSummary": {"TotalEstimatedMonthlySavingsAmount": "120.5",
+                                                      "CurrencyCode": "USD"},
+                        }
+                    ],
+                },
+            )
+        ],
+        expect={
+            "kind": "reservations",
+            "recommendation_id": "ri-1",
+            "parameters": {"service": "Amazon Relational Database Service", "term": "THREE_YEARS",
+                           "payment_option": "NO_UPFRONT", "lookback": "THIRTY_DAYS"},
+            "recommendations.0": {"account_id": ACCOUNT, "family": "r6g", "instance_type": "db.r6g.large",
+                                  "region": "us-east-1", "database_engine": "PostgreSQL", "current_generation": "True",
+                                  "recommended_number_of_instances_to_purchase": 2.0,
+                                  "estimated_monthly_savings_amount": 120.5, "currency_code": "USD"},
+            "summary": {"total_estimated_monthly_savings_amount": 120.5, "currency_code": "USD"},
+        },
+    ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-rightsizing",
+        scope=cost_insights.RIGHTSIZING_SCOPE,
+        native={"kind": "rightsizing", "service": "AmazonEC2", "max_results": 2, "next_token": "rs-1",
+                "target_account_id": ACCOUNT},
+        stringified={"kind": "rightsizing", "service": "AmazonEC2", "max_results": "2", "next_token": "rs-1",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "ce",
+                "get_rightsizing_recommendation",
+                {"Service": "AmazonEC2", "PageSize": 2, "NextPageToken": "rs-1"},
+                {
+                    "Summary": {"TotalRecommendationCount": "2", "EstimatedTotalMonthlySavingsAmount": "95.0",
+                                "SavingsCurrencyCode": "USD"},
+                    "RightsizingRecommendations": [
+                        {
+                            "AccountId": ACCOUNT,
+                            "CurrentInstance": {
+                                "ResourceId": "i-0abc", "InstanceName": "batch-1", "MonthlyCost": "140.0",
+                                "CurrencyCode": "USD",
+                                "ResourceDetails": {"EC2ResourceDetails": {"InstanceType": "m6i.2xlarge",
+                                                                           "Region": "US East (N. Virginia)"}},
+                                "ResourceUtilization": {"EC2ResourceUtilization": {
+                                    "MaxCpuUtilizationPercentage": "12.5"}},
+                            },
+                            "RightsizingType": "MODIFY",
+                            "ModifyRecommendationDetail": {"TargetInstances": [
+                                {"EstimatedMonthlyCost": "70.0", "EstimatedMonthlySavings": "70.0",
+                                 "DefaultTargetInstance": True,
+                                 "ResourceDetails": {"EC2ResourceDetails": {"InstanceType": "m6i.xlarge"}}}]},
+                            "FindingReasonCodes": ["CPU_OVER_PROVISIONED"],
+                        },
+                        {
+                            "AccountId": ACCOUNT,
+                            "CurrentInstance": {"ResourceId": "i-0def", "MonthlyCost": "25.0"},
+                            "RightsizingType": "TERMINATE",
+                            "TerminateRecommendationDetail": {"EstimatedMonthlySavings": "25.0",
+                                                              "CurrencyCode": "USD"},
+                        },
+                    ],
+                    "NextPageToken": "rs-2",
+                },
+            )
+        ],
+        expect={
+            "parameters": {"service": "AmazonEC2"},
+            "recommendations.0": {"account_id": ACCOUNT, "resource_id": "i-0abc", "instance_name": "batch-1",
+                                  "rightsizing_type": "MODIFY", "instance_type": "m6i.2xlarge",
+                                  "region": "US East (N. Virginia)", "currency_code": "USD", "monthly_cost": 140.0,
+                                  "max_cpu_utilization_percentage": 12.5,
+                                  "finding_reason_codes": "CPU_OVER_PROVISIONED",
+                                  "target_instance_type": "m6i.xlarge", "estimated_monthly_savings": 70.0,
+                                  "estimated_monthly_cost": 70.0},
+            "recommendations.1.rightsizing_type": "TERMINATE",
+            "recommendations.1.estimated_monthly_savings": 25.0,
+            "summary": {"total_recommendation_count": 2.0, "estimated_total_monthly_savings_amount": 95.0,
+                        "savings_currency_code": "USD"},
+            "next_token": "rs-2",
+        },
+    ),
+    Case(
+        tool="get_budgets",
+        name="get_budgets-budgets",
+        scope=budgets.SCOPE,
+        native={"max_results": 2, "next_token": "b-1", "target_account_id": ACCOUNT},
+        stringified={"max_results": "2", "next_token": "b-1", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "budgets",
+                "describe_budgets",
+                {"AccountId": ACCOUNT, "MaxResults": 2, "NextToken": "b-1"},
+                {
+                    "Budgets": [
+                        {
+                            "BudgetName": "monthly-total",
+                            "BudgetLimit": {"Amount": "1000.0", "Unit": "USD"},
+                            "TimeUnit": "MONTHLY",
+                            "BudgetType": "COST",
+                            "TimePeriod": {"Start": datetime(2026, 1, 1, tzinfo=UTC),
+                                           "End": datetime(2087, 6, 15, tzinfo=UTC)},
+                            "CalculatedSpend": {"ActualSpend": {"Amount": "850.0", "Unit": "USD"},
+                                                "ForecastedSpend": {"Amount": "1120.0", "Unit": "USD"}},
+                        }
+                    ],
+                    "NextToken": "b-2",
+                },
+            )
+        ],
+        expect={
+            "kind": "budgets",
+            "budgets.0": {"name": "monthly-total", "budget_type": "COST", "time_unit": "MONTHLY",
+                          "limit": {"amount": 1000.0, "unit": "USD"}, "actual": {"amount": 850.0, "unit": "USD"},
+                          "forecast": {"amount": 1120.0, "unit": "USD"}, "actual_percent_of_limit": 85.0,
+                          "forecast_percent_of_limit": 112.0, "period_start": "2026-01-01",
+                          "period_end": "2087-06-15"},
+            "next_token": "b-2",
+        },
+    ),
+    Case(
+        tool="get_budgets",
+        name="get_budgets-history",
+        scope=budgets.SCOPE,
+        native={"kind": "history", "budget_name": "monthly-total", "start_date": "2026-01-01",
+                "end_date": "2026-04-01", "target_account_id": ACCOUNT},
+        stringified={"kind": "history", "budget_name": "monthly-total", "start_date": "2026-01-01",
+                     "end_date": "2026-04-01", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "budgets",
+                "describe_budget_performance_history",
+                {"AccountId": ACCOUNT, "BudgetName": "monthly-total", "MaxResults": 20,
+                 "TimePeriod": {"Start": datetime(2026, 1, 1), "End": datetime(2026, 4, 1)}},
+                {
+                    "BudgetPerformanceHistory": {
+                        "BudgetName": "monthly-total", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                        "BudgetedAndActualAmountsList": [
+                            {"BudgetedAmount": {"Amount": "1000", "Unit": "USD"},
+                             "ActualAmount": {"Amount": "930", "Unit": "USD"},
+                             "TimePeriod": {"Start": datetime(2026, 1, 1, tzinfo=UTC),
+                                            "End": datetime(2026, 2, 1, tzinfo=UTC)}},
+                        ],
+                    }
+                },
+            )
+        ],
+        expect={
+            "budget_name": "monthly-total",
+            "time_unit": "MONTHLY",
+            "history": [{"start": "2026-01-01", "end": "2026-02-01", "budgeted": {"amount": 1000.0, "unit": "USD"},
+                         "actual": {"amount": 930.0, "unit": "USD"}, "actual_percent_of_budget": 93.0}],
+        },
+    ),
 ]  # fmt: skip
 
 
@@ -926,9 +1128,9 @@ def test_omitted_target_without_exactly_one_account_asks_for_it(
         ("get_cost_forecast", {"start_date": "2020-01-01", "end_date": "2020-02-01"}, "start_date"),
         ("get_cost_forecast", {"prediction_interval_level": "50"}, "prediction_interval_level"),
         ("get_dimension_values", {"dimension": "COLOUR"}, "dimension"),
-        ("get_savings_plans_coverage", {"group_by": ["INSTANCE_TYPE"]}, "group_by"),
-        ("get_savings_plans_coverage", {"max_results": "0"}, "max_results"),
-        ("get_reservation_utilization", {"group_by_subscription": "yes"}, "group_by_subscription"),
+        ("get_commitments", {"kind": "savings_plans_coverage", "group_by": ["INSTANCE_TYPE"]}, "group_by"),
+        ("get_commitments", {"kind": "savings_plans_coverage", "max_results": "0"}, "max_results"),
+        ("get_commitments", {"kind": "reservation_utilization", "group_by": ["REGION"]}, "group_by"),
         ("lookup_events", {"attribute_key": "Colour", "attribute_value": "x"}, "attribute_key"),
         ("lookup_events", {"attribute_key": "EventName"}, "attribute_value"),
         ("lookup_events", {"max_results": "51"}, "max_results"),
@@ -1037,11 +1239,21 @@ _TODAY = datetime.now(UTC).date()
     ("tool", "arguments", "field", "says"),
     [
         # "Granularity can't be set if GroupBy is set" (coverage and utilization APIs)
-        ("get_savings_plans_coverage", {"granularity": "DAILY", "group_by": ["SERVICE"]}, "granularity", "group_by"),
-        ("get_reservation_coverage", {"granularity": "MONTHLY", "group_by": ["REGION"]}, "granularity", "group_by"),
         (
-            "get_reservation_utilization",
-            {"granularity": "MONTHLY", "group_by_subscription": True},
+            "get_commitments",
+            {"kind": "savings_plans_coverage", "granularity": "DAILY", "group_by": ["SERVICE"]},
+            "granularity",
+            "group_by",
+        ),
+        (
+            "get_commitments",
+            {"kind": "reservation_coverage", "granularity": "MONTHLY", "group_by": ["REGION"]},
+            "granularity",
+            "group_by",
+        ),
+        (
+            "get_commitments",
+            {"kind": "reservation_utilization", "granularity": "MONTHLY", "group_by": ["SUBSCRIPTION_ID"]},
             "granularity",
             "group_by",
         ),
@@ -1063,40 +1275,75 @@ _TODAY = datetime.now(UTC).date()
         ),
         # Savings Plans filters: only AND, only their dimensions
         (
-            "get_savings_plans_coverage",
-            {"filter": {"Or": [{"Dimensions": {"Key": "REGION", "Values": ["a"]}}] * 2}},
+            "get_commitments",
+            {
+                "kind": "savings_plans_coverage",
+                "filter": {"Or": [{"Dimensions": {"Key": "REGION", "Values": ["a"]}}] * 2},
+            },
             "filter",
             "only And",
         ),
         (
-            "get_savings_plans_utilization",
-            {"filter": {"Dimensions": {"Key": "SERVICE", "Values": ["a"]}}},
+            "get_commitments",
+            {"kind": "savings_plans_utilization", "filter": {"Dimensions": {"Key": "SERVICE", "Values": ["a"]}}},
             "filter.Dimensions.Key",
             "SAVINGS_PLANS_TYPE",
         ),
-        ("get_savings_plans_utilization", {"filter": {"Tags": {"Key": "team"}}}, "filter.Tags", "tags"),
+        (
+            "get_commitments",
+            {"kind": "savings_plans_utilization", "filter": {"Tags": {"Key": "team"}}},
+            "filter.Tags",
+            "tags",
+        ),
         # "Future dates can't be used as an End date"
         (
-            "get_savings_plans_utilization",
-            {"end_date": (_TODAY + timedelta(days=2)).isoformat()},
+            "get_commitments",
+            {"kind": "savings_plans_utilization", "end_date": (_TODAY + timedelta(days=2)).isoformat()},
             "end_date",
             "future",
         ),
         # Reserved Instances: one level of nesting, within 13 months
         (
-            "get_reservation_coverage",
+            "get_commitments",
             {
+                "kind": "reservation_coverage",
                 "filter": {
                     "And": [
                         {"And": [{"Dimensions": {"Key": "REGION", "Values": ["a"]}}] * 2},
                         {"Dimensions": {"Key": "REGION", "Values": ["b"]}},
                     ]
-                }
+                },
             },
             "filter.And[0]",
             "one level",
         ),
-        ("get_reservation_utilization", {"start_date": "2024-01-01"}, "start_date", "13 months"),
+        ("get_commitments", {"kind": "reservation_utilization", "start_date": "2024-01-01"}, "start_date", "13 months"),
+        # GetRightsizingRecommendation: Service is required, "The only valid value ... is AmazonEC2"
+        ("get_recommendations", {"kind": "rightsizing"}, "service", "AmazonEC2"),
+        ("get_recommendations", {"kind": "rightsizing", "service": "AmazonRDS"}, "service", "API Reference"),
+        ("get_recommendations", {"kind": "rightsizing", "service": "AmazonEC2", "term": "ONE_YEAR"}, "term", ""),
+        # GetReservationPurchaseRecommendation: Service is required
+        ("get_recommendations", {"kind": "reservations"}, "service", "requires Service"),
+        (
+            "get_recommendations",
+            {"kind": "reservations", "service": "x", "savings_plans_type": "COMPUTE_SP"},
+            "savings_plans_type",
+            "savings_plans only",
+        ),
+        ("get_recommendations", {"service": "AmazonEC2"}, "service", "reservations or rightsizing"),
+        # DescribeBudgetPerformanceHistory: BudgetName is required; options of the other kind
+        ("get_budgets", {"kind": "history"}, "budget_name", "requires BudgetName"),
+        ("get_budgets", {"budget_name": "monthly-total"}, "budget_name", "kind=history"),
+        (
+            "get_budgets",
+            {"kind": "history", "budget_name": "b", "start_date": "2026-04-01", "end_date": "2026-03-01"},
+            "end_date",
+            "after",
+        ),
+        # each kind takes its own API's group keys and paging
+        ("get_commitments", {"kind": "savings_plans_utilization", "group_by": ["SERVICE"]}, "group_by", "no group_by"),
+        ("get_commitments", {"kind": "savings_plans_utilization", "next_token": "x"}, "next_token", "does not page"),
+        ("get_commitments", {"kind": "reservation_coverage", "group_by": ["SERVICE"]}, "group_by", "INSTANCE_TYPE"),
         # GetCostForecast: 3 months of DAILY
         (
             "get_cost_forecast",
@@ -1194,3 +1441,21 @@ def test_deeply_nested_filter_is_a_clear_error_not_a_recursion_error(harness: Ha
     assert answer["message"].startswith("filter:"), answer
     assert "nested too deeply" in answer["message"]
     assert harness.vendor.vends == []
+
+
+@pytest.mark.parametrize(
+    ("scope", "actions"),
+    [
+        ("recommendations", ("ce:GetSavingsPlansPurchaseRecommendation",)),
+        ("ri_recommendations", ("ce:GetReservationPurchaseRecommendation",)),
+        ("rightsizing", ("ce:GetRightsizingRecommendation",)),
+        ("budgets", ("budgets:ViewBudget",)),
+        ("commitments", ("ce:GetReservationCoverage", "ce:GetReservationUtilization",
+                         "ce:GetSavingsPlansCoverage", "ce:GetSavingsPlansUtilization")),
+    ],
+)  # fmt: skip
+def test_each_new_scope_holds_only_its_actions(scope: str, actions: tuple[str, ...]) -> None:
+    # get_recommendations vends one scope per kind: a rightsizing call's credentials cannot buy-plan, and so on
+    assert SCOPES[scope].all_actions == actions
+    policy = json.loads(session_policy(scope, account_id=ACCOUNT))
+    assert [s["Action"] for s in policy["Statement"]] == [list(actions)]

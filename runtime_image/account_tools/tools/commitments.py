@@ -1,23 +1,26 @@
 # mypy: disable-error-code="valid-type"
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
-"""Savings Plans and Reserved Instances: coverage and utilization (Cost Explorer).
+"""Savings Plans and Reserved Instances: coverage and utilization (Cost Explorer), one tool with a ``kind``.
 
 Same date rules as ``cost_explorer``: ``YYYY-MM-DD``, ``end_date`` exclusive,
 validated before any AWS call. Amounts and percentages come back as numbers.
+Each kind is one API; what that API does not take (its group keys, paging) is
+refused naming the kind (see ``cost_rules`` for the rules taken from the API reference).
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from pydantic import Field
 
 from account_tools import cost_rules
-from account_tools.models import ReservationReport, SavingsPlansCoverage, SavingsPlansUtilization
+from account_tools.errors import ToolFailure
+from account_tools.models import CommitmentReport
 from account_tools.params import (
     AccountIdParam,
     CostExpression,
     CostFilterParam,
-    LenientBool,
     NextTokenParam,
     lenient_int,
     lenient_list,
@@ -26,11 +29,44 @@ from account_tools.tools import ToolRuntime, read_only_tool
 from account_tools.tools.cost_explorer import EndDate, StartDate, amount, period_param, time_period, today
 
 SCOPE = "commitments"
-SavingsPlansGroupKey = Literal["SERVICE", "REGION", "INSTANCE_FAMILY"]
-ReservationGroupKey = Literal[
-    "AZ", "CACHE_ENGINE", "DATABASE_ENGINE", "DEPLOYMENT_OPTION", "INSTANCE_TYPE", "INVOICING_ENTITY",
-    "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY",
+CommitmentKind = Literal[
+    "savings_plans_coverage", "savings_plans_utilization", "reservation_coverage", "reservation_utilization"
+]
+CommitmentGroupKey = Literal[
+    "SERVICE", "INSTANCE_FAMILY", "AZ", "CACHE_ENGINE", "DATABASE_ENGINE", "DEPLOYMENT_OPTION", "INSTANCE_TYPE",
+    "INVOICING_ENTITY", "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY", "SUBSCRIPTION_ID",
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind: its API (boto3 operation), rules, group keys and paging parameter names."""
+
+    operation: str
+    rules: cost_rules.FilterRules
+    group_keys: tuple[str, ...] = ()  # empty: the API takes no GroupBy
+    max_group_keys: int = 0
+    max_results_param: str | None = "MaxResults"  # None: the API does not page
+    page_param: str | None = "NextPageToken"  # the API's paging token parameter and answer key
+
+
+KINDS: dict[str, _Kind] = {
+    "savings_plans_coverage": _Kind(
+        "get_savings_plans_coverage", cost_rules.SAVINGS_PLANS_COVERAGE, ("SERVICE", "REGION", "INSTANCE_FAMILY"), 3,
+        page_param="NextToken",
+    ),
+    "savings_plans_utilization": _Kind(
+        "get_savings_plans_utilization", cost_rules.SAVINGS_PLANS_UTILIZATION, max_results_param=None, page_param=None
+    ),
+    "reservation_coverage": _Kind(
+        "get_reservation_coverage", cost_rules.RESERVATION_COVERAGE,
+        ("AZ", "CACHE_ENGINE", "DATABASE_ENGINE", "DEPLOYMENT_OPTION", "INSTANCE_TYPE", "INVOICING_ENTITY",
+         "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY"), 2,
+    ),
+    "reservation_utilization": _Kind(
+        "get_reservation_utilization", cost_rules.RESERVATION_UTILIZATION, ("SUBSCRIPTION_ID",), 1
+    ),
+}  # fmt: skip
 
 OptionalGranularity = Annotated[
     Literal["DAILY", "MONTHLY"] | None,
@@ -104,200 +140,119 @@ def _base(
     return params, {"start": start.isoformat(), "end": end.isoformat()}
 
 
+def _refuse_unsupported(
+    kind: str, spec: _Kind, group_by: list[str] | None, max_results: int | None, next_token: str | None
+) -> None:
+    """Refuse what this kind's API does not take, naming the field and the kind.
+
+    Raises:
+        ToolFailure: ``invalid_parameter``.
+    """
+    api = spec.rules.api
+    if group_by:
+        if not spec.group_keys:
+            raise ToolFailure("invalid_parameter", f"group_by: {api} (kind={kind}) takes no group_by")
+        bad = [key for key in group_by if key not in spec.group_keys]
+        if bad:
+            raise ToolFailure(
+                "invalid_parameter", f"group_by: {api} (kind={kind}) groups by {', '.join(spec.group_keys)} only"
+            )
+        if len(group_by) > spec.max_group_keys:
+            raise ToolFailure("invalid_parameter", f"group_by: {api} takes at most {spec.max_group_keys} keys")
+    if max_results is not None and spec.max_results_param is None:
+        raise ToolFailure("invalid_parameter", f"max_results: {api} (kind={kind}) does not page")
+    if next_token and spec.page_param is None:
+        raise ToolFailure("invalid_parameter", f"next_token: {api} (kind={kind}) does not page")
+
+
+def _rows(kind: str, response: dict[str, Any]) -> tuple[dict[str, float] | None, list[dict[str, Any]]]:
+    """The period total (when the API gives one) and the rows of one answer."""
+    if kind == "savings_plans_coverage":
+        return None, [
+            {
+                "start": c["TimePeriod"]["Start"],
+                "end": c["TimePeriod"]["End"],
+                "attributes": c.get("Attributes", {}),
+                **_flatten(c.get("Coverage", {})),
+            }
+            for c in response.get("SavingsPlansCoverages", [])
+        ]
+    if kind == "savings_plans_utilization":
+        return _flatten(response.get("Total", {})), [
+            {"start": u["TimePeriod"]["Start"], "end": u["TimePeriod"]["End"], **_flatten(u)}
+            for u in response.get("SavingsPlansUtilizationsByTime", [])
+        ]
+    by_time, figures = (
+        ("CoveragesByTime", "Coverage") if kind == "reservation_coverage" else ("UtilizationsByTime", "Utilization")
+    )
+    return _flatten(response.get("Total", {})), [
+        {
+            "start": period["TimePeriod"]["Start"],
+            "end": period["TimePeriod"]["End"],
+            "total": _flatten(period.get("Total", {})),
+            "groups": [
+                {
+                    **({"subscription_id": g["Value"]} if g.get("Key") == "SUBSCRIPTION_ID" else {}),
+                    "attributes": g.get("Attributes", {}),
+                    **_flatten(g.get(figures, {})),
+                }
+                for g in period.get("Groups", [])
+            ],
+        }
+        for period in response.get(by_time, [])
+    ]
+
+
 def register(server: MCPServer, rt: ToolRuntime) -> None:
-    """Add the Savings Plans and Reserved Instance coverage and utilization tools."""
+    """Add ``get_commitments``: Savings Plans and Reserved Instance coverage and utilization."""
 
     @read_only_tool(
-        server, rt, name="get_savings_plans_coverage", title="Savings Plans coverage", output=SavingsPlansCoverage
-    )
-    async def get_savings_plans_coverage(
+        server, rt, name="get_commitments", title="Savings Plans and RI coverage and utilization",
+        output=CommitmentReport,
+    )  # fmt: skip
+    async def get_commitments(
+        kind: Annotated[CommitmentKind, Field(description="which report (one Cost Explorer API each)")],
         start_date: StartDate = None,
         end_date: EndDate = None,
         granularity: OptionalGranularity = None,
         group_by: Annotated[
-            lenient_list(SavingsPlansGroupKey, min_length=1, max_length=3) | None,
-            Field(description='dimension keys to group by, e.g. ["SERVICE"]; default: no grouping'),
+            lenient_list(CommitmentGroupKey, min_length=1, max_length=3) | None,
+            Field(
+                description="savings_plans_coverage: SERVICE, REGION, INSTANCE_FAMILY; reservation_coverage: "
+                "INSTANCE_TYPE, REGION, AZ...(<= 2); reservation_utilization: SUBSCRIPTION_ID; default none"
+            ),
         ] = None,
         filter: CostFilterParam = None,
         max_results: Annotated[
-            lenient_int(ge=1, le=1000) | None, Field(description="rows per page, 1-1000, default 20")
+            lenient_int(ge=1, le=1000) | None,
+            Field(description="rows per page, 1-1000 (not savings_plans_utilization); default AWS's"),
         ] = None,
         next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """How much of an account's eligible spend Savings Plans covered.
+        """Savings Plans and Reserved Instance coverage and utilization: what commitments covered, how well used.
 
-        Rows have coverage_percentage, spend covered, On-Demand and total cost. Use
-        granularity for rows per period, or group_by for totals per group (not both).
+        Coverage: covered spend or hours, On-Demand cost, coverage percentage. Utilization: used and
+        unused commitment, utilization percentage, net savings. Rows per period with granularity, or
+        totals per group with group_by (not both). Without a SERVICE filter, RI reports cover EC2.
 
-        Example: get_savings_plans_coverage(group_by=["SERVICE"], target_account_id="222222222222")
-        """
-        params, period = _base(cost_rules.SAVINGS_PLANS_COVERAGE, start_date, end_date, granularity, filter, group_by)
-        if max_results is not None:
-            params["MaxResults"] = max_results
-        if next_token:
-            params["NextToken"] = next_token
-        account = await rt.account(target_account_id)
-        response = await rt.clients.call("ce", "get_savings_plans_coverage", account_id=account, scope=SCOPE, **params)
-        result: dict[str, Any] = {
-            "target_account_id": account,
-            "time_period": period,
-            "rows": [
-                {
-                    "start": c["TimePeriod"]["Start"],
-                    "end": c["TimePeriod"]["End"],
-                    "attributes": c.get("Attributes", {}),
-                    **_flatten(c.get("Coverage", {})),
-                }
-                for c in response.get("SavingsPlansCoverages", [])
-            ],
-        }
-        if response.get("NextToken"):
-            result["next_token"] = response["NextToken"]
-        return result
-
-    @read_only_tool(
-        server,
-        rt,
-        name="get_savings_plans_utilization",
-        title="Savings Plans utilization",
-        output=SavingsPlansUtilization,
-    )
-    async def get_savings_plans_utilization(
-        start_date: StartDate = None,
-        end_date: EndDate = None,
-        granularity: OptionalGranularity = None,
-        filter: CostFilterParam = None,
-        target_account_id: AccountIdParam = None,
-    ) -> dict[str, Any]:
-        """How well an account used its Savings Plans commitment, and what it saved.
-
-        Returns the period's total (utilization_percentage, used/unused commitment, net
-        savings) and, with a granularity, one row per period.
-
-        Example: get_savings_plans_utilization(granularity="MONTHLY", target_account_id="222222222222")
-        """
-        params, period = _base(cost_rules.SAVINGS_PLANS_UTILIZATION, start_date, end_date, granularity, filter, None)
-        account = await rt.account(target_account_id)
-        response = await rt.clients.call(
-            "ce", "get_savings_plans_utilization", account_id=account, scope=SCOPE, **params
-        )
-        return {
-            "target_account_id": account,
-            "time_period": period,
-            "total": _flatten(response.get("Total", {})),
-            "rows": [
-                {"start": u["TimePeriod"]["Start"], "end": u["TimePeriod"]["End"], **_flatten(u)}
-                for u in response.get("SavingsPlansUtilizationsByTime", [])
-            ],
-        }
-
-    @read_only_tool(
-        server, rt, name="get_reservation_coverage", title="Reserved Instance coverage", output=ReservationReport
-    )
-    async def get_reservation_coverage(
-        start_date: StartDate = None,
-        end_date: EndDate = None,
-        granularity: OptionalGranularity = None,
-        group_by: Annotated[
-            lenient_list(ReservationGroupKey, min_length=1, max_length=2) | None,
-            Field(description='dimension keys to group by, e.g. ["INSTANCE_TYPE"]; default: no grouping'),
-        ] = None,
-        filter: CostFilterParam = None,
-        next_token: NextTokenParam = None,
-        target_account_id: AccountIdParam = None,
-    ) -> dict[str, Any]:
-        """How many of an account's running instance hours Reserved Instances covered.
-
-        Returns the total (coverage_hours_percentage, reserved/on-demand/total running
-        hours, cost) and one row per period, with groups when group_by is set. Use
-        granularity or group_by, not both. Without a SERVICE filter, AWS reports EC2.
-
-        Example: get_reservation_coverage(granularity="MONTHLY", group_by=["INSTANCE_TYPE"],
+        Example: get_commitments(kind="reservation_utilization", group_by=["SUBSCRIPTION_ID"],
         target_account_id="222222222222")
         """
-        params, period = _base(cost_rules.RESERVATION_COVERAGE, start_date, end_date, granularity, filter, group_by)
-        if next_token:
-            params["NextPageToken"] = next_token
+        spec = KINDS[kind]
+        _refuse_unsupported(kind, spec, group_by, max_results, next_token)
+        params, period = _base(spec.rules, start_date, end_date, granularity, filter, group_by)
+        if max_results is not None and spec.max_results_param:
+            params[spec.max_results_param] = max_results
+        if next_token and spec.page_param:
+            params[spec.page_param] = next_token
         account = await rt.account(target_account_id)
-        response = await rt.clients.call("ce", "get_reservation_coverage", account_id=account, scope=SCOPE, **params)
-        result: dict[str, Any] = {
-            "target_account_id": account,
-            "time_period": period,
-            "total": _flatten(response.get("Total", {})),
-            "rows": [
-                {
-                    "start": c["TimePeriod"]["Start"],
-                    "end": c["TimePeriod"]["End"],
-                    "total": _flatten(c.get("Total", {})),
-                    "groups": [
-                        {"attributes": g.get("Attributes", {}), **_flatten(g.get("Coverage", {}))}
-                        for g in c.get("Groups", [])
-                    ],
-                }
-                for c in response.get("CoveragesByTime", [])
-            ],
-        }
-        if response.get("NextPageToken"):
-            result["next_token"] = response["NextPageToken"]
-        return result
-
-    @read_only_tool(
-        server, rt, name="get_reservation_utilization", title="Reserved Instance utilization", output=ReservationReport
-    )
-    async def get_reservation_utilization(
-        start_date: StartDate = None,
-        end_date: EndDate = None,
-        granularity: OptionalGranularity = None,
-        group_by_subscription: Annotated[
-            LenientBool, Field(description="one group per reservation (SUBSCRIPTION_ID), default false")
-        ] = False,
-        filter: CostFilterParam = None,
-        next_token: NextTokenParam = None,
-        target_account_id: AccountIdParam = None,
-    ) -> dict[str, Any]:
-        """How well an account used its Reserved Instances, and what they saved.
-
-        Returns the total (utilization_percentage, purchased/used/unused hours, net RI
-        savings, amortized fees) and one row per period; group_by_subscription (not with
-        granularity) adds one group per reservation.
-
-        Example: get_reservation_utilization(granularity="MONTHLY", group_by_subscription=true,
-        target_account_id="222222222222")
-        """
-        params, period = _base(
-            cost_rules.RESERVATION_UTILIZATION,
-            start_date,
-            end_date,
-            granularity,
-            filter,
-            ["SUBSCRIPTION_ID"] if group_by_subscription else None,
-        )
-        if next_token:
-            params["NextPageToken"] = next_token
-        account = await rt.account(target_account_id)
-        response = await rt.clients.call("ce", "get_reservation_utilization", account_id=account, scope=SCOPE, **params)
-        result: dict[str, Any] = {
-            "target_account_id": account,
-            "time_period": period,
-            "total": _flatten(response.get("Total", {})),
-            "rows": [
-                {
-                    "start": u["TimePeriod"]["Start"],
-                    "end": u["TimePeriod"]["End"],
-                    "total": _flatten(u.get("Total", {})),
-                    "groups": [
-                        {
-                            "subscription_id": g.get("Value"),
-                            "attributes": g.get("Attributes", {}),
-                            **_flatten(g.get("Utilization", {})),
-                        }
-                        for g in u.get("Groups", [])
-                    ],
-                }
-                for u in response.get("UtilizationsByTime", [])
-            ],
-        }
-        if response.get("NextPageToken"):
-            result["next_token"] = response["NextPageToken"]
+        response = await rt.clients.call("ce", spec.operation, account_id=account, scope=SCOPE, **params)
+        total, rows = _rows(kind, response)
+        result: dict[str, Any] = {"kind": kind, "target_account_id": account, "time_period": period, "rows": rows}
+        if total is not None:
+            result["total"] = total
+        token = response.get(spec.page_param) if spec.page_param else None
+        if token:
+            result["next_token"] = token
         return result

@@ -1,7 +1,8 @@
 # mypy: disable-error-code="valid-type"
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
-"""Why the bill moved and what to buy: anomalies, month-over-month comparisons and their drivers,
-Savings Plans purchase recommendations (Cost Explorer). Anomalies and comparisons take ``target_account_ids``.
+"""Why the bill moved and what to buy or resize: anomalies, month-over-month comparisons and their drivers,
+Savings Plans and Reserved Instance purchase recommendations, EC2 rightsizing (Cost Explorer). Anomalies and
+comparisons take ``target_account_ids``.
 
 What the Cost Explorer API Reference forbids is refused before any call (see ``cost_rules``
 for the rules of the other Cost Explorer tools):
@@ -13,8 +14,13 @@ for the rules of the other Cost Explorer tools):
   MaxResults 1-2000 (comparisons) and 1-10 (drivers).
 - GetSavingsPlansPurchaseRecommendation: SavingsPlansType, TermInYears, PaymentOption and
   LookbackPeriodInDays are required (defaults here); PageSize 0-6000.
+- GetReservationPurchaseRecommendation: Service is required ("The specific service that you want
+  recommendations for").
+- GetRightsizingRecommendation: Service is required; "The only valid value for
+  GetRightsizingRecommendation is AmazonEC2".
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -39,6 +45,9 @@ from account_tools.tools.cost_explorer import CostMetric, EndDate, amount, parse
 ANOMALIES_SCOPE = "cost_anomalies"
 COMPARISONS_SCOPE = "cost_comparisons"
 RECOMMENDATIONS_SCOPE = "recommendations"
+RI_RECOMMENDATIONS_SCOPE = "ri_recommendations"
+RIGHTSIZING_SCOPE = "rightsizing"
+RIGHTSIZING_SERVICE = "AmazonEC2"  # "The only valid value for GetRightsizingRecommendation"
 ANOMALY_MAX_AGE_DAYS = 90
 DEFAULT_ANOMALY_DAYS = 30
 COMPARISON_MAX_AGE_MONTHS = 13
@@ -118,19 +127,171 @@ def _monitor(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figures(raw: dict[str, Any], *, text: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A recommendation's fields as snake_case: numbers as numbers, ``text`` fields (and nested ones) as text."""
+    """A recommendation's fields as snake_case: numbers as numbers, ``text`` fields (and nested ones) and
+    anything else that is not a number (e.g. an instance type) as text."""
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if isinstance(value, dict):
             out.update(_figures(value, text=text))
-        elif key in text:
+        elif key in text or isinstance(value, bool) or (isinstance(value, str) and not _is_number(value)):
             out[_snake(key)] = str(value)
         elif isinstance(value, str | int | float):
             out[_snake(key)] = amount(value)
     return out
 
 
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 _SP_TEXT = ("AccountId", "CurrencyCode", "Region", "InstanceFamily", "OfferingId", "RecommendationDetailId")
+# Reserved Instance details: the instance attributes (EC2, RDS, ElastiCache, ... details flattened) are text.
+_RI_TEXT = (
+    "AccountId", "CurrencyCode", "Family", "InstanceType", "Region", "AvailabilityZone", "Platform", "Tenancy",
+    "DatabaseEngine", "DatabaseEdition", "DeploymentOption", "LicenseModel", "NodeType", "ProductDescription",
+    "RecommendationDetailId", "CurrentGeneration", "SizeFlexEligible", "InstanceClass", "InstanceSize",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _RecommendationRequest:
+    operation: str
+    scope: str
+    params: dict[str, Any]
+    parameters: dict[str, str]  # what the answer assumes, echoed to the agent
+
+
+def _recommendation_request(
+    kind: str,
+    service: str | None,
+    savings_plans_type: str | None,
+    term: str | None,
+    payment_option: str | None,
+    lookback: str | None,
+) -> _RecommendationRequest:
+    """The API, scope and request of one kind, after what the API reference requires of it.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming the field.
+    """
+    if kind != "savings_plans" and savings_plans_type:
+        raise ToolFailure("invalid_parameter", f"savings_plans_type: applies to kind=savings_plans only, not {kind}")
+    if kind == "rightsizing":
+        named = [n for n, v in (("term", term), ("payment_option", payment_option), ("lookback", lookback)) if v]
+        if named:
+            raise ToolFailure("invalid_parameter", f"{named[0]}: applies to purchase recommendations, not rightsizing")
+        if service != RIGHTSIZING_SERVICE:
+            raise ToolFailure(
+                "invalid_parameter",
+                f'service: GetRightsizingRecommendation requires Service; "The only valid value for '
+                f'GetRightsizingRecommendation is {RIGHTSIZING_SERVICE}" (Cost Explorer API Reference)',
+            )
+        return _RecommendationRequest(
+            "get_rightsizing_recommendation", RIGHTSIZING_SCOPE, {"Service": service}, {"service": service}
+        )
+    purchase = {
+        "term": term or "ONE_YEAR",
+        "payment_option": payment_option or "NO_UPFRONT",
+        "lookback": lookback or "THIRTY_DAYS",
+    }
+    params: dict[str, Any] = {
+        "TermInYears": purchase["term"],
+        "PaymentOption": purchase["payment_option"],
+        "LookbackPeriodInDays": purchase["lookback"],
+        "AccountScope": "LINKED",  # the target account's own usage, not its organization's
+    }
+    if kind == "reservations":
+        if not service:
+            raise ToolFailure(
+                "invalid_parameter",
+                "service: GetReservationPurchaseRecommendation requires Service (Cost Explorer API Reference), "
+                'e.g. "Amazon Elastic Compute Cloud - Compute" or "Amazon Relational Database Service"',
+            )
+        return _RecommendationRequest(
+            "get_reservation_purchase_recommendation", RI_RECOMMENDATIONS_SCOPE, {"Service": service, **params},
+            {"service": service, **purchase},
+        )  # fmt: skip
+    if service:
+        raise ToolFailure("invalid_parameter", "service: applies to kind=reservations or rightsizing")
+    sp_type = savings_plans_type or "COMPUTE_SP"
+    return _RecommendationRequest(
+        "get_savings_plans_purchase_recommendation", RECOMMENDATIONS_SCOPE, {"SavingsPlansType": sp_type, **params},
+        {"savings_plans_type": sp_type, **purchase},
+    )  # fmt: skip
+
+
+def _savings_plans_recommendations(response: dict[str, Any]) -> dict[str, Any]:
+    found = response.get("SavingsPlansPurchaseRecommendation", {})
+    result: dict[str, Any] = {
+        "recommendations": [
+            _figures(d, text=_SP_TEXT) for d in found.get("SavingsPlansPurchaseRecommendationDetails", [])
+        ],
+    }
+    if found.get("SavingsPlansPurchaseRecommendationSummary"):
+        result["summary"] = _figures(found["SavingsPlansPurchaseRecommendationSummary"], text=_SP_TEXT)
+    return result
+
+
+def _reservation_recommendations(response: dict[str, Any]) -> dict[str, Any]:
+    """Every group's details in one list (AWS answers one group per service specification), the first summary."""
+    groups = response.get("Recommendations", [])
+    result: dict[str, Any] = {
+        "recommendations": [
+            _figures(d, text=_RI_TEXT) for group in groups for d in group.get("RecommendationDetails", [])
+        ],
+    }
+    if groups and groups[0].get("RecommendationSummary"):
+        result["summary"] = _figures(groups[0]["RecommendationSummary"], text=_RI_TEXT)
+    return result
+
+
+def _rightsizing_recommendations(response: dict[str, Any]) -> dict[str, Any]:
+    """One flat entry per instance: what runs now, the recommended action and target, and the savings."""
+    entries = []
+    for raw in response.get("RightsizingRecommendations", []):
+        current = raw.get("CurrentInstance", {})
+        details = current.get("ResourceDetails", {}).get("EC2ResourceDetails", {})
+        usage = current.get("ResourceUtilization", {}).get("EC2ResourceUtilization", {})
+        entry: dict[str, Any] = {
+            "account_id": raw.get("AccountId"),
+            "resource_id": current.get("ResourceId"),
+            "instance_name": current.get("InstanceName"),
+            "rightsizing_type": raw.get("RightsizingType"),
+            "instance_type": details.get("InstanceType"),
+            "region": details.get("Region"),
+            "currency_code": current.get("CurrencyCode"),
+            "monthly_cost": amount(current.get("MonthlyCost")),
+            "max_cpu_utilization_percentage": amount(usage.get("MaxCpuUtilizationPercentage")),
+            "finding_reason_codes": ", ".join(raw.get("FindingReasonCodes", [])),
+        }
+        if raw.get("RightsizingType") == "TERMINATE":
+            entry["estimated_monthly_savings"] = amount(
+                raw.get("TerminateRecommendationDetail", {}).get("EstimatedMonthlySavings")
+            )
+        else:
+            targets = raw.get("ModifyRecommendationDetail", {}).get("TargetInstances", [])
+            target = next((t for t in targets if t.get("DefaultTargetInstance")), targets[0] if targets else {})
+            entry["target_instance_type"] = (
+                target.get("ResourceDetails", {}).get("EC2ResourceDetails", {}).get("InstanceType")
+            )
+            entry["estimated_monthly_savings"] = amount(target.get("EstimatedMonthlySavings"))
+            entry["estimated_monthly_cost"] = amount(target.get("EstimatedMonthlyCost"))
+        entries.append({k: v for k, v in entry.items() if v not in (None, "")})
+    result: dict[str, Any] = {"recommendations": entries}
+    if response.get("Summary"):
+        result["summary"] = _figures(response["Summary"], text=("SavingsCurrencyCode",))
+    return result
+
+
+_RECOMMENDATION_SHAPES = {
+    "savings_plans": _savings_plans_recommendations,
+    "reservations": _reservation_recommendations,
+    "rightsizing": _rightsizing_recommendations,
+}
 
 
 def register(server: MCPServer, rt: ToolRuntime) -> None:
@@ -297,67 +458,61 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         account = await rt.account(target_account_id)
         return {**common, "target_account_id": account, **await one(account)}
 
-    @read_only_tool(server, rt, name="get_recommendations", title="Purchase recommendations", output=Recommendations)
+    @read_only_tool(server, rt, name="get_recommendations", title="Purchase and rightsizing recommendations",
+                    output=Recommendations)  # fmt: skip
     async def get_recommendations(
+        kind: Annotated[
+            Literal["savings_plans", "reservations", "rightsizing"],
+            Field(description="savings_plans (default), reservations (RI purchases) or rightsizing (EC2)"),
+        ] = "savings_plans",
+        service: Annotated[
+            str | None,
+            Field(
+                max_length=100,
+                description='reservations: e.g. "Amazon Relational Database Service"; rightsizing: "AmazonEC2"',
+            ),
+        ] = None,
         savings_plans_type: Annotated[
-            Literal["COMPUTE_SP", "EC2_INSTANCE_SP", "SAGEMAKER_SP", "DATABASE_SP"],
-            Field(description="default COMPUTE_SP"),
-        ] = "COMPUTE_SP",
-        term: Annotated[Literal["ONE_YEAR", "THREE_YEARS"], Field(description="default ONE_YEAR")] = "ONE_YEAR",
+            Literal["COMPUTE_SP", "EC2_INSTANCE_SP", "SAGEMAKER_SP", "DATABASE_SP"] | None,
+            Field(description="savings_plans only, default COMPUTE_SP"),
+        ] = None,
+        term: Annotated[Literal["ONE_YEAR", "THREE_YEARS"] | None, Field(description="default ONE_YEAR")] = None,
         payment_option: Annotated[
-            Literal["NO_UPFRONT", "PARTIAL_UPFRONT", "ALL_UPFRONT"], Field(description="default NO_UPFRONT")
-        ] = "NO_UPFRONT",
+            Literal["NO_UPFRONT", "PARTIAL_UPFRONT", "ALL_UPFRONT"] | None, Field(description="default NO_UPFRONT")
+        ] = None,
         lookback: Annotated[
-            Literal["SEVEN_DAYS", "THIRTY_DAYS", "SIXTY_DAYS"], Field(description="usage considered, default 30 days")
-        ] = "THIRTY_DAYS",
+            Literal["SEVEN_DAYS", "THIRTY_DAYS", "SIXTY_DAYS"] | None,
+            Field(description="usage considered, default 30 days"),
+        ] = None,
         max_results: Annotated[lenient_int(ge=1, le=100), Field(description="per page, 1-100, default 20")] = (
             DEFAULT_PAGE
         ),
         next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """What to buy: Savings Plans purchase recommendations (hourly commitment, monthly savings).
+        """What to buy or resize: Savings Plans or Reserved Instance purchases (monthly savings), EC2 rightsizing.
 
-        Example: get_recommendations(term="THREE_YEARS", target_account_id="222222222222")
+        term, payment_option and lookback apply to purchases; rightsizing needs service="AmazonEC2".
+
+        Example: get_recommendations(kind="reservations", service="Amazon Relational Database Service",
+        target_account_id="222222222222")
         """
-        params: dict[str, Any] = {
-            "SavingsPlansType": savings_plans_type,
-            "TermInYears": term,
-            "PaymentOption": payment_option,
-            "LookbackPeriodInDays": lookback,
-            "AccountScope": "LINKED",  # the target account's own usage, not its organization's
-            "PageSize": max_results,
-        }
+        request = _recommendation_request(kind, service, savings_plans_type, term, payment_option, lookback)
+        request.params["PageSize"] = max_results
         if next_token:
-            params["NextPageToken"] = next_token
-        common: dict[str, Any] = {
-            "kind": "savings_plans",
-            "parameters": {
-                "savings_plans_type": savings_plans_type,
-                "term": term,
-                "payment_option": payment_option,
-                "lookback": lookback,
-            },
-        }
-
-        async def one(account: str) -> dict[str, Any]:
-            response = await rt.clients.call(
-                "ce", "get_savings_plans_purchase_recommendation", account_id=account, scope=RECOMMENDATIONS_SCOPE,
-                **params,
-            )  # fmt: skip
-            found = response.get("SavingsPlansPurchaseRecommendation", {})
-            result: dict[str, Any] = {
-                "recommendations": [
-                    _figures(d, text=_SP_TEXT) for d in found.get("SavingsPlansPurchaseRecommendationDetails", [])
-                ],
-            }
-            if response.get("Metadata", {}).get("RecommendationId"):
-                result["recommendation_id"] = response["Metadata"]["RecommendationId"]
-            if found.get("SavingsPlansPurchaseRecommendationSummary"):
-                result["summary"] = _figures(found["SavingsPlansPurchaseRecommendationSummary"], text=_SP_TEXT)
-            if response.get("NextPageToken"):
-                result["next_token"] = response["NextPageToken"]
-            return result
-
+            request.params["NextPageToken"] = next_token
         account = await rt.account(target_account_id)
-        return {**common, "target_account_id": account, **await one(account)}
+        response = await rt.clients.call(
+            "ce", request.operation, account_id=account, scope=request.scope, **request.params
+        )
+        result: dict[str, Any] = {
+            "kind": kind,
+            "parameters": request.parameters,
+            "target_account_id": account,
+            **_RECOMMENDATION_SHAPES[kind](response),
+        }
+        if response.get("Metadata", {}).get("RecommendationId"):
+            result["recommendation_id"] = response["Metadata"]["RecommendationId"]
+        if response.get("NextPageToken"):
+            result["next_token"] = response["NextPageToken"]
+        return result
