@@ -222,8 +222,10 @@ def test_runtime_json_lines_drop_uvicorns_color_message(capsys: pytest.CaptureFi
     saved_handlers, saved_level = root.handlers[:], root.level
     try:
         configure_logging()
-        # When uvicorn logs with its colored variant of the message
-        logging.getLogger("uvicorn.error").info(
+        # When a record carries uvicorn's colored variant of its message (the server runs uvicorn with
+        # log_config=None, so uvicorn's records reach the root handler; a logger of our own stands in for
+        # uvicorn's here, whose level and propagation other in-process uvicorn servers in the test run change)
+        logging.getLogger("account_tools.uvicorn_stand_in").info(
             "Started server process [%d]", 42, extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"}
         )
     finally:
