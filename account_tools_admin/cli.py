@@ -20,7 +20,8 @@ import typer
 from typer.exceptions import TyperException
 
 from account_tools_admin import legacy
-from account_tools_admin.client import CliError, Target, aws_session, call, resolve_url
+from account_tools_admin.client import CliError, Target, aws_session, call, resolve_url, stack_outputs
+from account_tools_admin.verify import check_account
 
 ENV_STACK = "ACCOUNT_TOOLS_STACK"
 ENV_FUNCTION_NAME = "ACCOUNT_TOOLS_ADMIN_FUNCTION"
@@ -292,6 +293,57 @@ def accounts_delete(ctx: typer.Context, account_id: AccountId, yes: Yes = False)
     """Delete a disabled account and its grants (the audit log keeps what it was)."""
     _confirm(f"Delete {account_id} and its grants?", yes)
     _show(ctx, _request(ctx, {"action": "delete_account", "account_id": account_id}))
+
+
+@accounts.command("verify")
+def accounts_verify(
+    ctx: typer.Context,
+    account_id: AccountId,
+    gateway_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ACCOUNT_TOOLS_GATEWAY_URL", help="The Gateway's MCP endpoint (default: the stack's GatewayUrl)."
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ACCOUNT_TOOLS_TOKEN",
+            help="Bearer token of a principal granted the account (from the TokenEndpoint output).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check an account end to end: get_caller_identity through the Gateway, then when the vendor last verified it.
+
+    The call is a real vend: the customer role (or key) answers as the account, and the vendor records
+    last_verified_at itself. Needs a token of a principal granted the account.
+    """
+    if not token:
+        raise CliError("a bearer token is required: --token or ACCOUNT_TOOLS_TOKEN (a principal granted the account)")
+    url = gateway_url or _stack_output(ctx, "GatewayUrl")
+    identity = check_account(url, token, account_id)
+    shown = _request(ctx, {"action": "show_account", "account_id": account_id})
+    account = shown.get("account", shown)
+    _show(
+        ctx,
+        {
+            "account_id": account_id,
+            "acting_as": identity.get("arn"),
+            "matches_target": identity.get("matches_target"),
+            "last_verified_at": account.get("last_verified_at") if isinstance(account, dict) else None,
+        },
+    )
+
+
+def _stack_output(ctx: typer.Context, key: str) -> str:
+    stack = _state(ctx).options.get("stack")
+    if not stack:
+        raise CliError(f"--gateway-url (or ACCOUNT_TOOLS_GATEWAY_URL) is required without --stack ({key})")
+    outputs = stack_outputs(_state(ctx).target().session, stack)
+    if key not in outputs:
+        raise CliError(f"stack {stack} has no {key} output")
+    return outputs[key]
 
 
 @accounts.command("rotate-secret")

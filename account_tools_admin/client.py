@@ -47,6 +47,22 @@ def aws_session(profile: str | None, region: str | None) -> tuple[boto3.session.
     return session, session.region_name
 
 
+def stack_outputs(session: boto3.session.Session, stack: str) -> dict[str, str]:
+    """A stack's outputs by key (CloudFormation ``DescribeStacks``).
+
+    Raises:
+        CliError: The stack cannot be described.
+    """
+    try:
+        stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise CliError(f"{error.get('Code', 'error')}: {error.get('Message', exc)}") from exc
+    except BotoCoreError as exc:
+        raise CliError(str(exc)) from exc
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
 def resolve_url(
     session: boto3.session.Session, *, function_url: str | None, function_name: str | None, stack: str | None
 ) -> str:

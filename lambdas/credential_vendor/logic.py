@@ -53,6 +53,7 @@ from credential_vendor.errors import (
     UnauthorizedError,
 )
 from credential_vendor.models import VendedCredentials, VendRequest
+from credential_vendor.observability import logger
 from credential_vendor.scopes import MAX_SESSION_POLICY_CHARS, SCOPES, SessionPolicyTooLargeError, session_policy
 from credential_vendor.settings import VendorSettings
 
@@ -280,6 +281,7 @@ class CredentialVendor:
         acting = _STS_PRINCIPAL_ACCOUNT.match(principal_arn or "")
         if acting is None or acting.group("account") != record.account_id:
             raise CredentialError(f"credentials for account {record.account_id} act in a different account")
+        self._record_verification(record.account_id)
         return VendedCredentials(
             access_key_id=creds["AccessKeyId"],
             secret_access_key=creds["SecretAccessKey"],
@@ -291,6 +293,17 @@ class CredentialVendor:
             scope=scope,
             allowed_log_groups=list(log_groups) if SCOPES[scope].log_group_actions else None,
         )
+
+    def _record_verification(self, account_id: str) -> None:
+        """Stamp the account's ``last_verified_at``: STS just answered as that account.
+
+        The only registry write the vendor makes (a column-level privilege, migration 0005). A failure
+        is logged and does not fail the vend: the credentials are good, only the record is late.
+        """
+        try:
+            self._with_store(lambda store: store.record_verification(account_id))
+        except (DatabaseError, ThrottledError) as exc:
+            logger.warning("verification not recorded", extra={"target_account_id": account_id, "reason": str(exc)})
 
     def _log_groups(self, scope: str, account_id: str) -> tuple[str, ...]:
         """The account's effective log-group allowlist for scopes with log-group actions, else none.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from account_registry.store import connect
-from local_stack.stack import LocalStack
+from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, LocalStack
 
 pytestmark = pytest.mark.integration
 
@@ -195,3 +195,42 @@ def test_unknown_signer_and_direct_invocation_are_refused(local_stack):
     answer = json.loads(response["Payload"].read())
     assert json.loads(answer["body"])["error_type"] == "unauthenticated"
     assert "Forged" not in {o["name"] for o in cli(local_stack, "orgs", "list")["organizations"]}
+
+
+def test_verify_checks_an_account_through_the_gateway_and_shows_the_vendors_record(local_stack):
+    # Given a principal granted the account, and the Gateway agents use
+    gateway = ("--gateway-url", local_stack.mcp_url)
+
+    # When the operator verifies the account with that principal's token
+    answer = cli(
+        local_stack,
+        "accounts",
+        "verify",
+        *gateway,
+        "--token",
+        local_stack.token("acme-agent"),
+        "--account-id",
+        ROLE_ACCOUNT,
+    )
+
+    # Then the call acted in the account, and the vendor (not the CLI) recorded when
+    assert answer["account_id"] == ROLE_ACCOUNT
+    assert answer["matches_target"] is True
+    assert answer["acting_as"].endswith("/agent-acme-agent")
+    assert answer["last_verified_at"]
+    shown = cli(local_stack, "accounts", "show", "--account-id", ROLE_ACCOUNT)
+    assert shown["account"]["last_verified_at"] == answer["last_verified_at"]
+
+
+def test_verify_with_a_principal_not_granted_the_account_fails_in_one_line(local_stack):
+    before = registry_state(local_stack)
+    line = failing(
+        local_stack, "accounts", "verify", "--gateway-url", local_stack.mcp_url,
+        "--token", local_stack.token("acme-agent"), "--account-id", AKSK_ACCOUNT,
+    )  # fmt: skip
+    assert line == "error: unauthorized: account 333333333333 is not granted to agent acme-agent"
+    missing = failing(
+        local_stack, "accounts", "verify", "--gateway-url", local_stack.mcp_url, "--account-id", ROLE_ACCOUNT
+    )
+    assert "bearer token is required" in missing
+    assert registry_state(local_stack) == before  # refused before any vend: nothing recorded

@@ -140,3 +140,16 @@ def test_the_audit_log_is_append_only_and_the_vendor_cannot_write_grants(
         admin_conn.run("DELETE FROM audit_log")
     with pytest.raises(pg8000.exceptions.DatabaseError):
         vendor_grants.add_grant(principal_type="client", principal="x", org_id=None, account_id=ROLE_ACCOUNT, actor="v")
+
+
+def test_the_vendor_may_stamp_last_verified_at_and_no_other_column(local_stack: LocalStack) -> None:
+    conn = connect(local_stack.db_settings(VENDOR_DB_ROLE))
+    try:
+        RegistryStore(conn).record_verification(ROLE_ACCOUNT)
+        (stamped,) = conn.run("SELECT last_verified_at FROM aws_accounts WHERE account_id = :a", a=ROLE_ACCOUNT)[0]
+        assert stamped is not None
+        for column in ("alias", "enabled", "role_arn"):
+            with pytest.raises(pg8000.exceptions.DatabaseError):
+                conn.run(f"UPDATE aws_accounts SET {column} = {column} WHERE account_id = :a", a=ROLE_ACCOUNT)  # noqa: S608
+    finally:
+        conn.close()

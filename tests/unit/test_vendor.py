@@ -119,6 +119,7 @@ class FakeStore:
         self.lookups: list[str] = []
         self.granted = list(self.records) if granted is None else granted
         self.grant_checks: list[tuple[list[tuple[str, str]], str]] = []
+        self.verified: list[str] = []  # accounts whose last_verified_at the vendor stamped
 
     @property
     def grants(self) -> FakeStore:
@@ -138,6 +139,9 @@ class FakeStore:
         if self.error:
             raise self.error
         return account_id in self.granted
+
+    def record_verification(self, account_id: str) -> None:
+        self.verified.append(account_id)
 
     def granted_accounts(self, principals: list[tuple[str, str]]) -> list[Any]:
         return [type("Summary", (), {"account_id": a})() for a in self.granted if a in self.records]
@@ -695,3 +699,35 @@ def test_two_principals_on_one_account_get_separate_sessions(settings, sts, kms)
         for who in ("alice", "bob"):
             vendor.vend(req(ROLE_ACCOUNT, "identity", sub=f"sub-{who}", kind="user", name=who))
         stub.assert_no_pending_responses()
+
+
+def test_a_vend_that_acts_in_the_registered_account_stamps_its_verification(settings, sts, kms):
+    store = FakeStore([record(ROLE_ACCOUNT)])
+    vendor, _ = make_vendor(settings, sts, kms, store)
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", _assume_role_response(ROLE_ACCOUNT, "s"))
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": TEMP,
+                "AssumedRoleUser": {"AssumedRoleId": "A:b", "Arn": "arn:aws:sts::999999999999:assumed-role/R/b"},
+            },
+        )
+        vendor.vend(req(ROLE_ACCOUNT, "identity"))
+        with pytest.raises(CredentialError):
+            vendor.vend(req(ROLE_ACCOUNT, "cloudtrail"))
+    # Only the vend whose STS principal acted in the registered account counts as a verification
+    assert store.verified == [ROLE_ACCOUNT]
+
+
+def test_a_verification_that_cannot_be_recorded_does_not_fail_the_vend(settings, sts, kms):
+    store = FakeStore([record(ROLE_ACCOUNT)])
+
+    def refuse(account_id: str) -> None:
+        raise pg8000.exceptions.DatabaseError({"C": "42501", "M": "permission denied"})
+
+    store.record_verification = refuse  # type: ignore[method-assign]
+    vendor, _ = make_vendor(settings, sts, kms, store)
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", _assume_role_response(ROLE_ACCOUNT, "s"))
+        assert vendor.vend(req(ROLE_ACCOUNT, "identity")).account_id == ROLE_ACCOUNT
