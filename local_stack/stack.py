@@ -166,9 +166,10 @@ class LocalStack:
         self.host_keys: dict[str, dict[str, str]] = {}  # component -> its IAM user's keys in the host account
         self.assertion_key_arn = ""  # ECC_NIST_P256 SIGN_VERIFY: the interceptor signs, runtime and vendor verify
         # OAuth app clients: one per agent, plus the human users' client (secrets are per start).
-        self.client_secrets = {name: secrets.token_urlsafe(24) for name, p in PRINCIPALS.items() if p.kind == "agent"}
-        self.client_secrets[USERS_CLIENT] = secrets.token_urlsafe(24)
-        self.user_passwords = {name: secrets.token_urlsafe(12) for name, p in PRINCIPALS.items() if p.kind == "user"}
+        # Hex: people paste these into shell commands and option values (a leading "-" reads as an option).
+        self.client_secrets = {name: secrets.token_hex(16) for name, p in PRINCIPALS.items() if p.kind == "agent"}
+        self.client_secrets[USERS_CLIENT] = secrets.token_hex(16)
+        self.user_passwords = {name: secrets.token_hex(8) for name, p in PRINCIPALS.items() if p.kind == "user"}
         self._tokens: dict[str, str] = {}
         self.user_arns: dict[str, str] = {}  # component -> its IAM user's ARN in the host account
         self.signing_keys_file = self.log_dir / "sigv4-keys.json"
