@@ -22,6 +22,7 @@ from account_tools.params import MAX_TARGET_ACCOUNTS
 MAX_CONCURRENT_ACCOUNTS = 4
 
 AccountBody = Callable[[str], Awaitable[dict[str, Any]]]
+AccountResolver = Callable[[str | int | None], Awaitable[str]]
 
 
 def refuse_mixed(target_account_id: object, target_account_ids: object, next_token: object = None) -> None:
@@ -74,3 +75,27 @@ async def ask_accounts(
         for account in accounts:
             group.start_soon(one, account)
     return {account: entries[account] for account in accounts}
+
+
+async def answer(
+    common: dict[str, Any],
+    body: AccountBody,
+    *,
+    target_account_id: str | int | None,
+    target_account_ids: tuple[str, ...] | None,
+    resolve: AccountResolver,
+) -> dict[str, Any]:
+    """A tool's answer: ``common`` plus one account's ``body`` under ``target_account_id``, or every
+    named account's under ``accounts`` (see ``ask_accounts``).
+
+    Args:
+        common: Keys of the answer that do not depend on the account (e.g. the time period).
+        body: The single-account answer for one account.
+        target_account_id: The one account the call names, or None.
+        target_account_ids: The accounts of a many-accounts call, or None.
+        resolve: The account a single-account call acts in (``ToolRuntime.account``).
+    """
+    if target_account_ids:
+        return {**common, "accounts": await ask_accounts(target_account_ids, body)}
+    account = await resolve(target_account_id)
+    return {**common, "target_account_id": account, **await body(account)}

@@ -149,7 +149,10 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 result["next_token"] = response["NextToken"]
             return result
 
-        if target_account_ids:
-            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
-        account = await rt.account(target_account_id)
-        return {**common, "target_account_id": account, **await one(account)}
+        return await fanout.answer(
+            common,
+            one,
+            target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
+            resolve=rt.account,
+        )

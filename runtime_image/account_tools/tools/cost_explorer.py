@@ -231,10 +231,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             response = await rt.clients.call("ce", "get_cost_and_usage", account_id=account, scope=SCOPE, **params)
             return _cost_and_usage(response, grouped=bool(group_by))
 
-        if target_account_ids:
-            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
-        account = await rt.account(target_account_id)
-        return {"target_account_id": account, **common, **await one(account)}
+        return await fanout.answer(
+            common,
+            one,
+            target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
+            resolve=rt.account,
+        )
 
     @read_only_tool(server, rt, name="get_cost_forecast", title="Cost forecast", output=CostForecast)
     async def get_cost_forecast(

@@ -361,10 +361,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 result["next_token"] = response["NextPageToken"]
             return result
 
-        if target_account_ids:
-            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
-        account = await rt.account(target_account_id)
-        return {**common, "target_account_id": account, **await one(account)}
+        return await fanout.answer(
+            common,
+            one,
+            target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
+            resolve=rt.account,
+        )
 
     @read_only_tool(server, rt, name="compare_costs", title="Cost comparison between two months", output=CostComparison)
     async def compare_costs(
@@ -453,10 +456,13 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                 result["next_token"] = response["NextPageToken"]
             return result
 
-        if target_account_ids:
-            return {**common, "accounts": await fanout.ask_accounts(target_account_ids, one)}
-        account = await rt.account(target_account_id)
-        return {**common, "target_account_id": account, **await one(account)}
+        return await fanout.answer(
+            common,
+            one,
+            target_account_id=target_account_id,
+            target_account_ids=target_account_ids,
+            resolve=rt.account,
+        )
 
     @read_only_tool(server, rt, name="get_recommendations", title="Purchase and rightsizing recommendations",
                     output=Recommendations)  # fmt: skip
