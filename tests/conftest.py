@@ -15,6 +15,12 @@ for _name in [n for n in os.environ if n.startswith("AWS_")]:
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """The async tests run on asyncio (the MCP SDK's and the server's event loop), not every backend installed."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[object]:
     """The running local stack (``local_stack.stack.LocalStack``)."""

@@ -23,6 +23,7 @@ from account_registry.store import RegistryStore, connect
 from caller_assertion import ASSERTION_META_KEY
 from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, VENDOR_FUNCTION, LocalStack
 from tests.callers import Callers
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -48,16 +49,6 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "compare_costs": {"baseline_month": _LAST_MONTH, "comparison_month": _LAST_MONTH},
     "get_recommendations": {},
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
 
 
 def vends(stack: LocalStack) -> int:

@@ -41,11 +41,6 @@ RETIRED_PAGING_NAMES = {"next_page_token", "page_token", "nextToken", "limit", "
 _INLINE_GROUP = re.compile(r"\(\?(?![:=!]|<[=!]|<[A-Za-z])")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def listed(local_stack: LocalStack) -> dict[str, Any]:
     """The raw ``tools/list`` result, exactly as a client receives it over streamable HTTP."""

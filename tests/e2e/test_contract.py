@@ -26,11 +26,6 @@ NATIVE_TYPES = {"integer", "number", "boolean", "array", "object"}
 VOLATILE = {"query_id", "next_token"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Tool -> (native-typed arguments, the same arguments with every non-string value stringified)."""
     today = datetime.now(UTC).date()

@@ -29,11 +29,6 @@ CANDIDATES: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def vends(stack: LocalStack) -> int:
     response = httpx.get(stack.runtime_url.replace("/mcp", "/ping"), timeout=5)
     response.raise_for_status()

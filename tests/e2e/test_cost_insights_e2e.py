@@ -23,11 +23,6 @@ ALIASES = {HOST_ACCOUNT: "platform", ROLE_ACCOUNT: "acme-prod", AKSK_ACCOUNT: "g
 STORIES = {ROLE_ACCOUNT: "Amazon Elastic Compute Cloud - Compute", AKSK_ACCOUNT: "Amazon Relational Database Service"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _month(months_back: int) -> str:
     today = datetime.now(UTC).date()
     index = today.year * 12 + today.month - 1 - months_back

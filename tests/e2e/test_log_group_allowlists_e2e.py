@@ -13,19 +13,10 @@ from typing import Any
 import pytest
 
 from local_stack.stack import AKSK_ACCOUNT, GLOBEX_LOG_GROUP, LOG_GROUP, ORDERS_LOG_GROUP, ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 QUERY = "fields @message | sort @timestamp desc | limit 10"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
 
 
 async def query(stack: LocalStack, account: str, groups: list[str] | None) -> Any:

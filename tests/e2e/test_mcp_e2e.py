@@ -11,19 +11,10 @@ import httpx
 import pytest
 
 from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 QUERY = "fields @timestamp, @message | sort @timestamp desc | limit 10"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
 
 
 def health(stack: LocalStack) -> dict[str, Any]:

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 import pytest
 
 from local_stack.demo_data import demo_event_data_store_id
 from local_stack.stack import ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 SECRET_GROUP = "/secret/payments"
 CARD = "4111111111111111"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
 
 
 def out_of_band_query(stack: LocalStack) -> str:
