@@ -107,36 +107,30 @@ class UpdateAccount(BaseModel):
         return self
 
 
-class AddGrant(BaseModel):
-    """Grant a principal an organization or one account."""
+class OrgOrAccount(BaseModel):
+    """What a grant or an allowlist entry applies to: an organization (all its accounts) or one account."""
 
     model_config = ConfigDict(extra="forbid")
+
+    org_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> OrgOrAccount:
+        if (self.org_id is None) == (self.account_id is None):
+            raise ValueError("give exactly one of org_id, account_id")
+        return self
+
+
+class AddGrant(OrgOrAccount):
+    """Grant a principal an organization or one account."""
 
     principal_type: PrincipalType
     principal: str = Field(min_length=1, max_length=256)
-    org_id: str | None = Field(default=None, pattern=UUID_PATTERN)
-    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> AddGrant:
-        if (self.org_id is None) == (self.account_id is None):
-            raise ValueError("give exactly one of org_id, account_id")
-        return self
 
 
-class LogGroupTarget(BaseModel):
+class LogGroupTarget(OrgOrAccount):
     """An organization (all its accounts) or one account, for log-group allowlist entries."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    org_id: str | None = Field(default=None, pattern=UUID_PATTERN)
-    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> LogGroupTarget:
-        if (self.org_id is None) == (self.account_id is None):
-            raise ValueError("give exactly one of org_id, account_id")
-        return self
 
 
 class LogGroupChange(LogGroupTarget):
