@@ -56,7 +56,7 @@ from local_stack.stack import (
 )
 
 TOOL = "get_caller_identity"
-EXTRA_ACCOUNTS = [f"4444444444{i:02d}" for i in range(7)]  # with the seeded three: 10 accounts
+EXTRA_ACCOUNTS = [f"4444444444{i:02d}" for i in range(5)]  # with the five seeded working ones: 10 accounts
 CALLS = 1000
 IN_FLIGHT = 20
 STALL_S = 20

@@ -218,9 +218,11 @@ async def cost_investigation_session(client: Client, stack: LocalStack) -> list[
         f"{plan.get('instance_family')} in {plan.get('region')}: "
         f"saves ${plan.get('estimated_monthly_savings_amount')}/month"
     )
-    asked = [a.account_id for a in stack.accounts] + ["444444444444"]
+    broken = [a.account_id for a in stack.broken_accounts]
+    asked = [a.account_id for a in stack.accounts] + broken + ["444444444444"]
     everyone = _show(
-        f"compare_costs({baseline} -> {compared}, target_account_ids={asked})  # 444... is not granted",
+        f"compare_costs({baseline} -> {compared}, target_account_ids={asked})"
+        f"  # {', '.join(broken)}: its key was deleted; 444...: not granted",
         await client.call_tool(
             "compare_costs", {"baseline_month": baseline, "comparison_month": compared, "target_account_ids": asked}
         ),
@@ -232,6 +234,11 @@ async def cost_investigation_session(client: Client, stack: LocalStack) -> list[
         print(f">>> {account.account_id} ({account.alias}): {total.get('baseline')} -> {total.get('comparison')} USD")
         if "error_type" in entry or not total:
             problems.append(f"the many-accounts comparison has no answer for {account.account_id}")
+    for account_id in broken:
+        entry = entries.get(account_id) or {}
+        print(f">>> {account_id}: {entry.get('error_type')}: {entry.get('message')}")
+        if "error_type" not in entry:
+            problems.append(f"the many-accounts comparison did not report {account_id}'s failure")
     if (entries.get("444444444444") or {}).get("error_type") != "unauthorized":
         problems.append("the many-accounts comparison did not refuse an account not granted")
     return problems

@@ -46,6 +46,12 @@ REGION = "us-east-1"
 HOST_ACCOUNT = "111111111111"
 ROLE_ACCOUNT = "222222222222"
 AKSK_ACCOUNT = "333333333333"
+# Two more accounts of the platform team's own organization (one per auth type), so a many-accounts call
+# reaches five working accounts; and one whose registered access key the account's owner has since deleted:
+# every vend for it fails (STS no longer answers as that account), as a retired or broken account does.
+PLATFORM_ROLE_ACCOUNT = "707070707070"
+PLATFORM_AKSK_ACCOUNT = "606060606060"
+BROKEN_ACCOUNT = "909090909090"
 LOG_GROUP = "/demo/app"  # in every demo account; the platform-wide default allowlist (ALLOWED_LOG_GROUPS)
 # Log groups only some customers allowlist (registry entries, added with `account-tools-admin log-groups add`):
 # /aws/lambda/orders-api exists in both customer accounts, but only Acme's organization allows /aws/lambda/orders-*;
@@ -157,7 +163,8 @@ class LocalStack:
         self.postgres = EmbeddedPostgres(port=self.pg_port)
         self._procs: list[subprocess.Popen[bytes]] = []
         self.process_ids: dict[str, int] = {}
-        self.accounts: list[SeededAccount] = []
+        self.accounts: list[SeededAccount] = []  # the working ones
+        self.broken_accounts: list[SeededAccount] = []  # registered, but every vend fails
         self.kms_key_arn = ""
         self.registry_secret_arn = ""  # the superuser's (as RDS's master user secret)
         # Each function logs in as its own role (password auth here; RDS IAM authentication in AWS).
@@ -550,17 +557,24 @@ class LocalStack:
     def seed_registry(self) -> None:
         """Register the demo organizations, accounts and grants as an operator does: ``account-tools-admin``
         through the admin function URL (signed as the ``local-operator`` IAM user)."""
-        orgs: dict[str, str] = {}
+        orgs: dict[str, dict[str, Any]] = {
+            name: json.loads(self.admin_cli("orgs", "create", "--name", name).stdout)["organization"]
+            for name in (ORG_PLATFORM, ORG_ACME, ORG_GLOBEX)
+        }
         for account_id, alias, org_name, auth_type in (
             (HOST_ACCOUNT, "platform", ORG_PLATFORM, "iam_role"),
             (ROLE_ACCOUNT, "acme-prod", ORG_ACME, "iam_role"),
             (AKSK_ACCOUNT, "globex-legacy", ORG_GLOBEX, "aksk"),
+            (PLATFORM_ROLE_ACCOUNT, "sandbox", ORG_PLATFORM, "iam_role"),
+            (PLATFORM_AKSK_ACCOUNT, "shared-services", ORG_PLATFORM, "aksk"),
+            (BROKEN_ACCOUNT, "retired", ORG_PLATFORM, "aksk"),
         ):
-            orgs[org_name] = self._seed_account(
-                account_id=account_id, alias=alias, org_name=org_name, auth_type=auth_type
+            self._seed_account(
+                account_id=account_id, alias=alias, org=orgs[org_name], org_name=org_name, auth_type=auth_type
             )
-        self._seed_grants(orgs)
-        self._seed_log_group_allowlists(orgs)
+        org_ids = {name: str(org["id"]) for name, org in orgs.items()}
+        self._seed_grants(org_ids)
+        self._seed_log_group_allowlists(org_ids)
 
     def _seed_log_group_allowlists(self, orgs: dict[str, str]) -> None:
         """Each customer's own Logs Insights allowlist: an organization prefix for Acme, an account name for Globex."""
@@ -625,7 +639,7 @@ class LocalStack:
                     "grants", "grant", "--principal-type", kind, "--principal", who, "--org-id", orgs[org_name]
                 )
 
-    def _seed_account(self, *, account_id: str, alias: str, org_name: str, auth_type: str) -> str:
+    def _seed_account(self, *, account_id: str, alias: str, org: dict[str, Any], org_name: str, auth_type: str) -> None:
         creds = self.account_admin_credentials(account_id)
         marker = f"{alias}-{account_id}"
         post_seed(self.moto_url, demo_seed(account_id, alias))  # CloudTrail, Lake, Cost Explorer data
@@ -647,7 +661,6 @@ class LocalStack:
                 ],
             )
         iam = self.client("iam", creds)
-        org = json.loads(self.admin_cli("orgs", "create", "--name", org_name).stdout)["organization"]
         register = ["accounts", "register", "--account-id", account_id, "--org-id", org["id"], "--alias", alias]
         if auth_type == "iam_role":
             trust = {
@@ -670,7 +683,9 @@ class LocalStack:
             self.admin_cli(
                 *register, "--auth-type", "aksk", "--access-key-id", key["AccessKeyId"], stdin=key["SecretAccessKey"]
             )
-        self.accounts.append(
-            SeededAccount(account_id=account_id, alias=alias, auth_type=auth_type, marker=marker, org=org_name)
-        )
-        return str(org["id"])
+        seeded = SeededAccount(account_id=account_id, alias=alias, auth_type=auth_type, marker=marker, org=org_name)
+        if account_id == BROKEN_ACCOUNT:  # the owner deleted the key the registry still holds
+            iam.delete_access_key(UserName="agentcore-reader", AccessKeyId=key["AccessKeyId"])
+            self.broken_accounts.append(seeded)
+        else:
+            self.accounts.append(seeded)

@@ -9,7 +9,8 @@ agent's context. ``portable_schema`` turns a pydantic schema into a self-contain
 JSON Schema 2020-12 document: references inlined (a recursive reference becomes a
 plain ``object`` whose shape the description spells out; the server still
 validates it fully), titles dropped, ``additionalProperties: false`` only at the
-top level of input schemas (unknown arguments are refused), descriptions dedented.
+top level of input schemas (unknown arguments are refused), descriptions dedented;
+output schemas name a result's fields and its items' fields, deeper shapes by type only.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 # Opaque AWS page tokens: bounded by the server (params.MAX_PAGE_TOKEN_CHARS), not repeated in every schema.
 _OPAQUE = ("/next_token",)
 _RECURSIVE_NOTE = "an object of the same shape as its parent (nested)"
+# Output schemas name a result's fields and, one level down, the fields of each item or member (depth 3:
+# root, its properties, their items/values); anything deeper is stated by type only. The server still
+# validates every result against the full model, and each result carries all its fields; the limit keeps
+# tools/list (paid for in the agent's context) within its 40 KB budget as tools are added.
+OUTPUT_SCHEMA_DEPTH = 3
+_NESTED = ("properties", "items", "additionalProperties")
 
 
 def clean_description(text: str | None) -> str:
@@ -74,11 +81,33 @@ def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[s
                 sub.pop("required", None)  # the top level says what every result has
     if not isinstance(out, dict):
         raise TypeError("a tool schema must be an object")
+    if not top_level_closed:
+        out = _shallow(out, OUTPUT_SCHEMA_DEPTH)
     out.pop("$defs", None)
     out.pop("definitions", None)
     out.pop("title", None)
     if top_level_closed:
         out["additionalProperties"] = False
+    return out
+
+
+def _shallow(node: dict[str, Any], depth: int) -> dict[str, Any]:
+    """``node`` with nested shapes cut at ``depth`` levels (a cut node keeps only its ``type``/``anyOf`` types)."""
+    if depth <= 0:
+        cut: dict[str, Any] = {k: v for k, v in node.items() if k == "type"}
+        if isinstance(node.get("anyOf"), list):
+            cut["anyOf"] = [_shallow(branch, 0) for branch in node["anyOf"]]
+        return cut
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _shallow(sub, depth - 1) for name, sub in value.items()}
+        elif key in _NESTED and isinstance(value, dict):
+            out[key] = _shallow(value, depth - 1)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_shallow(branch, depth) if isinstance(branch, dict) else branch for branch in value]
+        else:
+            out[key] = value
     return out
 
 

@@ -14,12 +14,27 @@ from typing import Any
 
 import pytest
 
-from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, LocalStack
+from local_stack.stack import (
+    AKSK_ACCOUNT,
+    BROKEN_ACCOUNT,
+    HOST_ACCOUNT,
+    PLATFORM_AKSK_ACCOUNT,
+    PLATFORM_ROLE_ACCOUNT,
+    ROLE_ACCOUNT,
+    LocalStack,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 UNGRANTED = "444444444444"  # not registered: refused like any account not granted to the caller
-ALIASES = {HOST_ACCOUNT: "platform", ROLE_ACCOUNT: "acme-prod", AKSK_ACCOUNT: "globex-legacy"}
+# The five working accounts platform-agent is granted (two of each auth type among the customers' and its own).
+ALIASES = {
+    HOST_ACCOUNT: "platform",
+    ROLE_ACCOUNT: "acme-prod",
+    AKSK_ACCOUNT: "globex-legacy",
+    PLATFORM_ROLE_ACCOUNT: "sandbox",
+    PLATFORM_AKSK_ACCOUNT: "shared-services",
+}
 STORIES = {ROLE_ACCOUNT: "Amazon Elastic Compute Cloud - Compute", AKSK_ACCOUNT: "Amazon Relational Database Service"}
 
 
@@ -139,13 +154,30 @@ async def test_the_platform_account_had_no_anomaly(local_stack: LocalStack) -> N
 async def test_many_accounts_one_entry_each_and_the_ungranted_one_refused(
     local_stack: LocalStack, tool: str, arguments: dict[str, Any]
 ) -> None:
-    asked = [HOST_ACCOUNT, ROLE_ACCOUNT, UNGRANTED, AKSK_ACCOUNT]
+    # Given five working accounts, one whose registered key was deleted, and one not granted
+    asked = [
+        HOST_ACCOUNT,
+        ROLE_ACCOUNT,
+        UNGRANTED,
+        AKSK_ACCOUNT,
+        PLATFORM_ROLE_ACCOUNT,
+        BROKEN_ACCOUNT,
+        PLATFORM_AKSK_ACCOUNT,
+    ]
     async with local_stack.mcp_client("platform-agent") as client:
         result = await client.call_tool(tool, {**arguments, "target_account_ids": asked})
+    # Then the call answers, one entry per account in the order asked
     assert not result.is_error, _body(result)
     entries = _body(result)["accounts"]
     assert list(entries) == asked
+    # the ungranted account is refused and the broken one fails, each in its own entry, naming no credential
     assert entries[UNGRANTED]["error_type"] == "unauthorized"
+    # (after three failed vends in a row the runtime pauses that account's vends: throttled, with the reason)
+    broken = entries[BROKEN_ACCOUNT]
+    assert broken["error_type"] in {"credential_error", "throttled"}, broken
+    assert "act in a different account" in broken["message"], broken
+    assert set(broken) <= {"error_type", "message", "request_id", "retry_after_s"}, broken
+    # and each of the five working accounts answers with its own data only
     for account in ALIASES:
         entry = entries[account]
         assert "error_type" not in entry, (account, entry)
