@@ -201,8 +201,25 @@ class AccountClients:
         return from_client_error(exc, operation=action, account_id=account_id, scope=scope)
 
 
+# Where the IAM action is not "<signing name>:<API operation>" (Service Authorization Reference):
+# CloudWatch signs as "monitoring" but its actions are "cloudwatch:..."; AWS Budgets authorizes the read
+# operations with the one action budgets:ViewBudget.
+_IAM_PREFIX = {"monitoring": "cloudwatch"}
+_IAM_ACTION = {
+    "budgets:DescribeBudgets": "budgets:ViewBudget",
+    "budgets:DescribeBudget": "budgets:ViewBudget",
+    "budgets:DescribeBudgetPerformanceHistory": "budgets:ViewBudget",
+}
+
+
 def iam_action(client: Any, operation: str) -> str:
-    """The IAM action of a boto3 method, e.g. ``start_query`` on logs -> ``logs:StartQuery``."""
+    """The IAM action of a boto3 method, e.g. ``start_query`` on logs -> ``logs:StartQuery``.
+
+    ``describe_budgets`` on budgets is ``budgets:ViewBudget`` and ``get_metric_data`` on CloudWatch
+    ``cloudwatch:GetMetricData`` (not the signing name ``monitoring``), as the Service Authorization
+    Reference names them.
+    """
     api = client.meta.method_to_api_mapping.get(operation, operation)
-    prefix = client.meta.service_model.signing_name
-    return f"{prefix}:{api}"
+    signing_name = client.meta.service_model.signing_name
+    action = f"{_IAM_PREFIX.get(signing_name, signing_name)}:{api}"
+    return _IAM_ACTION.get(action, action)
