@@ -81,14 +81,13 @@ def portable_schema(schema: dict[str, Any], *, top_level_closed: bool) -> dict[s
                 sub.pop("required", None)  # the top level says what every result has
     if not isinstance(out, dict):
         raise TypeError("a tool schema must be an object")
-    if not top_level_closed:
-        out = _shallow(out, OUTPUT_SCHEMA_DEPTH)
-    out.pop("$defs", None)
-    out.pop("definitions", None)
-    out.pop("title", None)
+    result: dict[str, Any] = out if top_level_closed else _shallow(out, OUTPUT_SCHEMA_DEPTH)
+    result.pop("$defs", None)
+    result.pop("definitions", None)
+    result.pop("title", None)
     if top_level_closed:
-        out["additionalProperties"] = False
-    return out
+        result["additionalProperties"] = False
+    return result
 
 
 def _shallow(node: dict[str, Any], depth: int) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import boto3
+import botocore.session
 import pytest
 
 from account_tools.aws import iam_action
@@ -22,7 +22,7 @@ from account_tools.aws import iam_action
     ],
 )
 def test_iam_action_is_what_the_customer_role_must_allow(service: str, operation: str, action: str) -> None:
-    client = boto3.client(
+    client = botocore.session.get_session().create_client(
         service, region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="example"
     )
     assert iam_action(client, operation) == action
