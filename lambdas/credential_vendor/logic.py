@@ -255,8 +255,9 @@ class CredentialVendor:
             return self._vend_new(record, caller, request.scope, region, policy, duration, log_groups)
         # Authorized above on every request (assertion, grant, account row): a hit saves only STS and KMS.
         key = (caller.kind, caller.sub, session_name(caller), record.account_id, request.scope, region, duration)
+        # The allowlist too: a scope that only names log groups (names_log_groups) does not put it in its policy.
         fingerprint = (record.auth_type, record.role_arn, record.external_id, record.access_key_id,
-                       record.secret_access_key_encrypted, record.secret_kms_key_arn, policy)  # fmt: skip
+                       record.secret_access_key_encrypted, record.secret_kms_key_arn, policy, log_groups)  # fmt: skip
         return self.cache.get_or_vend(
             key,
             fingerprint,
@@ -291,7 +292,7 @@ class CredentialVendor:
             region=region,
             auth_type=record.auth_type,
             scope=scope,
-            allowed_log_groups=list(log_groups) if SCOPES[scope].log_group_actions else None,
+            allowed_log_groups=list(log_groups) if SCOPES[scope].uses_log_group_allowlist else None,
         )
 
     def _record_verification(self, account_id: str) -> None:
@@ -306,13 +307,13 @@ class CredentialVendor:
             logger.warning("verification not recorded", extra={"target_account_id": account_id, "reason": str(exc)})
 
     def _log_groups(self, scope: str, account_id: str) -> tuple[str, ...]:
-        """The account's effective log-group allowlist for scopes with log-group actions, else none.
+        """The account's effective log-group allowlist for scopes that use it (``Scope.uses_log_group_allowlist``).
 
         The platform-wide default of the deployment (``allowed_log_groups``) plus the registry's
         entries of the account's organization and of the account: exact names and ``*`` prefixes.
         Read on every vend of such a scope, so an operator's change reaches the next re-validation.
         """
-        if not SCOPES[scope].log_group_actions:
+        if not SCOPES[scope].uses_log_group_allowlist:
             return ()
         entries: list[str] = self._with_store(lambda store: store.log_groups.effective_patterns(account_id))
         return tuple(sorted({*self._settings.allowed_log_groups, *entries}))

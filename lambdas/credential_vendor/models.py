@@ -82,7 +82,7 @@ class VendedCredentials(BaseModel):
     scope: str
     allowed_log_groups: list[str] | None = Field(
         default=None,
-        description="scopes with log-group actions: the account's effective log-group allowlist (exact names"
+        description="scopes that use the log-group allowlist: the account's effective allowlist (exact names"
         " and prefix patterns ending in *) the session policy was built from",
     )
 

@@ -43,6 +43,9 @@ class Scope:
             event data stores (``arn:aws:cloudtrail:*:<account>:eventdatastore/*``).
         tools: The runtime tools that vend with this scope. A caller assertion names its tool; the
             vendor vends a scope only for the tools listed here.
+        names_log_groups: The scope's tools answer with log-group names from actions IAM cannot pin to
+            log groups: the vendor sends the account's allowlist with the credentials (as it does for
+            ``log_group_actions``) and the runtime names only the groups on it.
     """
 
     name: str
@@ -51,11 +54,17 @@ class Scope:
     log_group_actions: tuple[str, ...] = field(default=())
     event_data_store_actions: tuple[str, ...] = field(default=())
     tools: tuple[str, ...] = field(default=())
+    names_log_groups: bool = False
 
     @property
     def all_actions(self) -> tuple[str, ...]:
         """Every action of the scope, sorted."""
         return tuple(sorted({*self.actions, *self.log_group_actions, *self.event_data_store_actions}))
+
+    @property
+    def uses_log_group_allowlist(self) -> bool:
+        """Whether a vend of this scope reads the account's log-group allowlist and returns it."""
+        return bool(self.log_group_actions) or self.names_log_groups
 
 
 SCOPES: dict[str, Scope] = {
@@ -76,12 +85,33 @@ SCOPES: dict[str, Scope] = {
             # which does take log-group ARNs, is pinned to the allowlist.
             actions=("logs:DescribeQueries", "logs:GetQueryResults", "logs:StopQuery"),
             log_group_actions=("logs:StartQuery",),
-            tools=("logs_insights_query", "logs_insights_get_results"),
+            tools=("logs_insights_query", "logs_insights_get_results", "logs_insights_stop_query"),
+        ),
+        Scope(
+            name="log_groups",
+            description="List the allowlisted CloudWatch Logs log groups that exist in the account.",
+            # DescribeLogGroups has no resource type in the service authorization reference (Resource must be
+            # "*"; IAM still bounds it to the vended account): the runtime names only the groups on the account's
+            # allowlist, which the vendor sends with these credentials (names_log_groups).
+            actions=("logs:DescribeLogGroups",),
+            tools=("list_log_groups",),
+            names_log_groups=True,
         ),
         Scope(
             name="cost_explorer",
-            description="Read cost and usage, forecasts and dimension values from Cost Explorer.",
-            actions=("ce:GetCostAndUsage", "ce:GetCostForecast", "ce:GetDimensionValues"),
+            description="Read cost and usage (also per resource), cost and usage forecasts, and the dimension "
+            "values, tags and cost categories of Cost Explorer.",
+            # One scope for the three tools' reads of the same Cost Explorer data: a usage forecast, the tags and
+            # cost categories present in cost data, and costs per resource add no data of another kind.
+            actions=(
+                "ce:GetCostAndUsage",
+                "ce:GetCostAndUsageWithResources",
+                "ce:GetCostForecast",
+                "ce:GetUsageForecast",
+                "ce:GetDimensionValues",
+                "ce:GetTags",
+                "ce:GetCostCategories",
+            ),
             tools=("get_cost_and_usage", "get_cost_forecast", "get_dimension_values"),
         ),
         Scope(
@@ -90,9 +120,18 @@ SCOPES: dict[str, Scope] = {
             actions=(
                 "ce:GetSavingsPlansCoverage",
                 "ce:GetSavingsPlansUtilization",
+                "ce:GetSavingsPlansUtilizationDetails",
                 "ce:GetReservationCoverage",
                 "ce:GetReservationUtilization",
             ),
+            tools=("get_commitments",),
+        ),
+        # get_commitments(kind="savings_plans_inventory") reads another service (the Savings Plans contracts, not
+        # Cost Explorer figures): a scope of its own, so that vend holds only this action (as get_recommendations).
+        Scope(
+            name="savings_plans_inventory",
+            description="Describe the Savings Plans of the account (term, commitment, payment, state).",
+            actions=("savingsplans:DescribeSavingsPlans",),
             tools=("get_commitments",),
         ),
         Scope(
@@ -126,6 +165,35 @@ SCOPES: dict[str, Scope] = {
             actions=("ce:GetRightsizingRecommendation",),
             tools=("get_recommendations",),
         ),
+        # Cost Optimization Hub: ListRecommendations lists GetRecommendation as a dependent action (Service
+        # Authorization Reference, "Actions defined by AWS Cost Optimization Hub"); neither has a resource type.
+        Scope(
+            name="cost_optimization_hub",
+            description="Read Cost Optimization Hub recommendations and one recommendation's details.",
+            actions=("cost-optimization-hub:ListRecommendations", "cost-optimization-hub:GetRecommendation"),
+            tools=("get_recommendations",),
+        ),
+        # Compute Optimizer's Get*Recommendations require the dependent actions the Service Authorization Reference
+        # lists for them ("Actions defined by AWS Compute Optimizer", Dependent actions): ec2:DescribeInstances
+        # (EC2), autoscaling:DescribeAutoScalingGroups (Auto Scaling groups), ec2:DescribeVolumes (EBS),
+        # lambda:ListFunctions and lambda:ListProvisionedConcurrencyConfigs (Lambda). All are reads on "*".
+        Scope(
+            name="compute_optimizer",
+            description="Read Compute Optimizer recommendations for EC2 instances, Auto Scaling groups, EBS volumes "
+            "and Lambda functions.",
+            actions=(
+                "compute-optimizer:GetEC2InstanceRecommendations",
+                "compute-optimizer:GetAutoScalingGroupRecommendations",
+                "compute-optimizer:GetEBSVolumeRecommendations",
+                "compute-optimizer:GetLambdaFunctionRecommendations",
+                "ec2:DescribeInstances",
+                "autoscaling:DescribeAutoScalingGroups",
+                "ec2:DescribeVolumes",
+                "lambda:ListFunctions",
+                "lambda:ListProvisionedConcurrencyConfigs",
+            ),
+            tools=("get_recommendations",),
+        ),
         Scope(
             name="budgets",
             description="Read budgets (actual, forecast, limit) and their performance history.",
@@ -148,6 +216,21 @@ SCOPES: dict[str, Scope] = {
                 "cloudtrail:GetQueryResults",
             ),
             tools=("list_event_data_stores", "lake_query", "get_query_results"),
+        ),
+        # GetMetricData and ListMetrics have no resource type in the service authorization reference ("*").
+        Scope(
+            name="cloudwatch_metrics",
+            description="Read CloudWatch metric datapoints and list the metrics that exist.",
+            actions=("cloudwatch:GetMetricData", "cloudwatch:ListMetrics"),
+            tools=("get_metrics",),
+        ),
+        # DescribeAlarms and DescribeAlarmHistory take alarm ARNs, but return composite alarms only when allowed
+        # on "*" (CloudWatch API Reference); the vended account bounds them either way.
+        Scope(
+            name="cloudwatch_alarms",
+            description="Read CloudWatch alarms and their history.",
+            actions=("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"),
+            tools=("get_alarms",),
         ),
     )
 }

@@ -53,6 +53,14 @@ Seed shapes (the ``savings_plans``, ``reservations``, ``cost_forecast`` and ``di
                      "unit": "USD", "interval_spread_percentage": "12"}
     dimension_values = {"SERVICE": ["Amazon Elastic Compute Cloud - Compute", {"Value": "AWS Lambda",
                                                                               "Attributes": {}}]}
+    services = {"Amazon Elastic Compute Cloud - Compute": {   # more about each SERVICE's line items
+        "dimensions": {"USAGE_TYPE_GROUP": "EC2: Running Hours"},  # extra DIMENSION values
+        "tags": {"team": "orders"},                                # cost allocation tags
+        "usage_unit": "Hrs",                                       # the unit of its usage (usage forecasts)
+        "resources": ["i-0a1b2c3d4e5f60718"]}}                    # RESOURCE_IDs sharing its cost (opt-in data)
+
+Tags, cost categories, per-resource cost, usage forecasts and Savings Plans utilization details are answered
+from the same line items by :mod:`local_stack.moto_ext.ce_discovery`.
 
 State lives in :data:`ce_data_backends`, a moto ``BackendDict`` keyed ``[account_id][partition]`` like moto's
 own Cost Explorer backend, so ``POST /moto-api/reset`` clears it.
@@ -62,6 +70,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -100,12 +109,12 @@ COST_METRICS = (
 )  # fmt: skip
 MAX_GROUP_BY = 2
 OTHER_SERVICE_UNIT_PRICE = Decimal("0.10")  # USD per usage unit of the services that only the forecast accounts for
-FORECAST_METRICS = frozenset(
-    {
-        "BLENDED_COST", "UNBLENDED_COST", "AMORTIZED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST",
-        "USAGE_QUANTITY", "NORMALIZED_USAGE_AMOUNT",
-    }
-)  # fmt: skip
+# "Valid values for a GetCostForecast call" / "for a GetUsageForecast call" (Cost Explorer API Reference)
+COST_FORECAST_METRICS = frozenset(
+    {"BLENDED_COST", "UNBLENDED_COST", "AMORTIZED_COST", "NET_UNBLENDED_COST", "NET_AMORTIZED_COST"}
+)
+USAGE_FORECAST_METRICS = frozenset({"USAGE_QUANTITY", "NORMALIZED_USAGE_AMOUNT"})
+FORECAST_METRICS = COST_FORECAST_METRICS | USAGE_FORECAST_METRICS
 
 
 # --- time periods -----------------------------------------------------------------------------------------------
@@ -392,12 +401,16 @@ class ForecastProfile:
 
     def mean(self, metric: str, bucket: Bucket) -> Decimal:
         """Return the forecast mean of a period: the daily mean, lower on weekends."""
-        daily = self.daily_mean[metric]
-        total = ZERO
-        for n in range(int(bucket.days)):
-            day = bucket.start + timedelta(days=n)
-            total += daily * (WEEKEND_FACTOR if day.weekday() >= 5 else 1)
-        return total
+        return weekday_total(self.daily_mean[metric], bucket)
+
+
+def weekday_total(daily: Decimal, bucket: Bucket) -> Decimal:
+    """``daily`` summed over a period's days, lower on weekends (a forecast's mean)."""
+    total = ZERO
+    for n in range(int(bucket.days)):
+        day = bucket.start + timedelta(days=n)
+        total += daily * (WEEKEND_FACTOR if day.weekday() >= 5 else 1)
+    return total
 
 
 class CostExplorerDataBackend(BaseBackend):
@@ -409,6 +422,7 @@ class CostExplorerDataBackend(BaseBackend):
         self.reservations: list[Reservation] | None = None
         self.forecast: ForecastProfile | None = None
         self.dimension_values: dict[str, list[dict[str, Any]]] = {}
+        self.services: dict[str, dict[str, Any]] = {}
 
     def seed(
         self,
@@ -416,6 +430,7 @@ class CostExplorerDataBackend(BaseBackend):
         reservations: dict[str, Any] | None = None,
         cost_forecast: dict[str, Any] | None = None,
         dimension_values: dict[str, list[Any]] | None = None,
+        services: dict[str, Any] | None = None,
     ) -> None:
         """Replace each given section of this account's data (omitted sections are kept).
 
@@ -436,12 +451,33 @@ class CostExplorerDataBackend(BaseBackend):
                 dimension: [v if isinstance(v, dict) else {"Value": str(v), "Attributes": {}} for v in values]
                 for dimension, values in dimension_values.items()
             }
+        if services is not None:
+            self.services = {str(name): _service_details(name, raw) for name, raw in services.items()}
 
     def require(self, value: T | None, what: str) -> T:
         """Return seeded data or raise DataUnavailableException naming what is missing."""
         if value is None:
             raise DataUnavailableException(f"No {what} data is available for account {self.account_id}.")
         return value
+
+
+def _service_details(name: str, raw: Any) -> dict[str, Any]:
+    """One ``services`` seed entry, checked: ``dimensions``, ``tags``, ``usage_unit``, ``resources``.
+
+    Raises:
+        ValueError: unknown members or dimensions, or values that are not strings.
+    """
+    if not isinstance(raw, dict) or set(raw) - {"dimensions", "tags", "usage_unit", "resources"}:
+        raise ValueError(f"services.{name} takes dimensions, tags, usage_unit and resources")
+    dimensions = {str(k): str(v) for k, v in (raw.get("dimensions") or {}).items()}
+    if set(dimensions) - DIMENSIONS:
+        raise ValueError(f"services.{name}.dimensions has unknown dimensions {sorted(set(dimensions) - DIMENSIONS)}")
+    return {
+        "dimensions": dimensions,
+        "tags": {str(k): str(v) for k, v in (raw.get("tags") or {}).items()},
+        "usage_unit": str(raw.get("usage_unit") or "N/A"),
+        "resources": tuple(str(r) for r in raw.get("resources") or ()),
+    }
 
 
 @dataclass(frozen=True)
@@ -453,6 +489,8 @@ class CostLineItem:
     amortized_per_day: Decimal
     usage_per_day: Decimal
     tags: dict[str, str] = field(default_factory=dict)
+    unit: str = "N/A"  # of the usage
+    resources: tuple[str, ...] = ()  # RESOURCE_IDs that share the line's cost (resource-level data)
 
     def metric(self, name: str) -> Decimal:
         """Return the per-day value of a GetCostAndUsage metric."""
@@ -472,7 +510,8 @@ def cost_line_items(account_id: str, backend: CostExplorerDataBackend) -> list[C
     * the rest of the forecast's daily ``UNBLENDED_COST`` (if positive) is shared evenly by the SERVICE
       dimension values no line has yet, in the first seeded REGION.
 
-    Every line has LINKED_ACCOUNT = the account. Returns ``[]`` when nothing is seeded.
+    Every line has LINKED_ACCOUNT = the account, and its SERVICE's ``services`` details (extra dimensions,
+    tags, usage unit, resources). Returns ``[]`` when nothing is seeded.
     """
     items: list[CostLineItem] = []
     profile = backend.savings_plans
@@ -506,7 +545,20 @@ def cost_line_items(account_id: str, backend: CostExplorerDataBackend) -> list[C
         items.extend(
             CostLineItem({"SERVICE": name, **region}, share, share, share / OTHER_SERVICE_UNIT_PRICE) for name in others
         )
-    return [replace(item, attributes={**item.attributes, "LINKED_ACCOUNT": account_id}) for item in items]
+    lines = []
+    for item in items:
+        details = backend.services.get(item.attributes.get("SERVICE", ""), {})
+        attributes = {**details.get("dimensions", {}), **item.attributes, "LINKED_ACCOUNT": account_id}
+        lines.append(
+            replace(
+                item,
+                attributes=attributes,
+                tags=dict(details.get("tags", {})),
+                unit=details.get("usage_unit", "N/A"),
+                resources=details.get("resources", ()),
+            )
+        )
+    return lines
 
 
 def _text_matches(value: str | None, wanted: list[str], options: set[str]) -> bool:
@@ -607,6 +659,91 @@ def sort_entries(entries: list[dict[str, Any]], sort_by: dict[str, Any] | None, 
     entries.sort(key=lambda entry: Decimal(entry[section][key]), reverse=sort_by.get("SortOrder") == "DESCENDING")
 
 
+def cost_and_usage_answer(
+    params: dict[str, Any], items: list[CostLineItem], backend: CostExplorerDataBackend
+) -> dict[str, Any]:
+    """The ``GetCostAndUsage`` answer over ``items`` (also ``GetCostAndUsageWithResources``'s, per resource).
+
+    Raises:
+        ValidationException: as AWS, for a missing Granularity, bad Metrics, GroupBy or Filter.
+    """
+    if not params.get("Granularity"):
+        raise ValidationException("Granularity is required.")
+    metrics = params.get("Metrics") or []
+    unknown = [m for m in metrics if m not in COST_METRICS]
+    if not metrics or unknown:
+        raise ValidationException(f"Metrics must be 1-7 of {list(COST_METRICS)}, got {metrics!r}.")
+    _, buckets = time_buckets(params)
+    keys = _group_keys(params)
+    if params.get("Filter"):
+        items = [item for item in items if expression_matches(params["Filter"], item)]
+    today = datetime.now(UTC).date()
+    by_time = []
+    for bucket in buckets:
+        entry: dict[str, Any] = {"TimePeriod": bucket.to_json(), "Estimated": bucket.end > today}
+        if keys:
+            groups: dict[tuple[str, ...], list[CostLineItem]] = {}
+            for item in items:
+                groups.setdefault(tuple(_group_value(item, kind, key) for kind, key in keys), []).append(item)
+            entry["Total"] = {}
+            entry["Groups"] = [
+                {"Keys": list(values), "Metrics": _metrics_json(members, metrics, bucket)}
+                for values, members in sorted(groups.items())
+            ]
+        else:
+            entry["Total"] = _metrics_json(items, metrics, bucket)
+            entry["Groups"] = []
+        by_time.append(entry)
+    page, token = paginate(by_time, params, "NextPageToken", DEFAULT_PAGE_SIZE)
+    response: dict[str, Any] = {"GroupDefinitions": params.get("GroupBy") or [], "ResultsByTime": page}
+    if ("DIMENSION", "LINKED_ACCOUNT") in keys:
+        response["DimensionValueAttributes"] = backend.dimension_values.get("LINKED_ACCOUNT", [])
+    if token:
+        response["NextPageToken"] = token
+    return response
+
+
+def forecast_answer(
+    params: dict[str, Any], metrics: frozenset[str], profile: Callable[[str], tuple[Decimal, str, Decimal]]
+) -> dict[str, Any]:
+    """A ``GetCostForecast`` / ``GetUsageForecast`` answer: ``profile(metric)`` gives the daily mean, unit, spread.
+
+    The mean of a period is the daily mean per day, lower on weekends; the prediction interval widens with
+    ``PredictionIntervalLevel`` (the spread is the seeded one at 80).
+
+    Raises:
+        ValidationException: as AWS, for a Metric not in ``metrics``, no Granularity, a Start before today or a
+            PredictionIntervalLevel outside 51-99.
+    """
+    metric = params.get("Metric")
+    if metric not in metrics:
+        raise ValidationException(f"Metric must be one of {sorted(metrics)}, got {metric!r}.")
+    if not params.get("Granularity"):
+        raise ValidationException("Granularity is required.")
+    whole, buckets = time_buckets(params)
+    today = datetime.now(UTC).date()
+    if whole.start < today:
+        raise ValidationException(f"Start date must be equal to or later than the current date ({today}).")
+    daily, unit, seeded_spread = profile(str(metric))
+    level = params.get("PredictionIntervalLevel", FORECAST_DEFAULT_INTERVAL_LEVEL)
+    if not isinstance(level, int) or not 51 <= level <= 99:
+        raise ValidationException(f"PredictionIntervalLevel must be between 51 and 99, got {level!r}.")
+    spread = seeded_spread * Decimal(level) / Decimal(FORECAST_DEFAULT_INTERVAL_LEVEL)
+    results = []
+    for bucket in buckets:
+        mean = weekday_total(daily, bucket)
+        results.append(
+            {
+                "TimePeriod": bucket.to_json(),
+                "MeanValue": money(mean),
+                "PredictionIntervalLowerBound": money(mean * (1 - spread)),
+                "PredictionIntervalUpperBound": money(mean * (1 + spread)),
+            }
+        )
+    total = weekday_total(daily, whole)
+    return {"Total": {"Amount": money(total), "Unit": unit}, "ForecastResultsByTime": results}
+
+
 class ExtendedCostExplorerResponse(CostExplorerResponse):
     """moto's Cost Explorer handler plus Savings Plans, Reservations, forecast and dimension values."""
 
@@ -625,41 +762,7 @@ class ExtendedCostExplorerResponse(CostExplorerResponse):
         items = cost_line_items(self.current_account, backend)
         if not items:
             return str(super().get_cost_and_usage())
-        params = self._params()
-        if not params.get("Granularity"):
-            raise ValidationException("Granularity is required.")
-        metrics = params.get("Metrics") or []
-        unknown = [m for m in metrics if m not in COST_METRICS]
-        if not metrics or unknown:
-            raise ValidationException(f"Metrics must be 1-7 of {list(COST_METRICS)}, got {metrics!r}.")
-        _, buckets = time_buckets(params)
-        keys = _group_keys(params)
-        if params.get("Filter"):
-            items = [item for item in items if expression_matches(params["Filter"], item)]
-        today = datetime.now(UTC).date()
-        by_time = []
-        for bucket in buckets:
-            entry: dict[str, Any] = {"TimePeriod": bucket.to_json(), "Estimated": bucket.end > today}
-            if keys:
-                groups: dict[tuple[str, ...], list[CostLineItem]] = {}
-                for item in items:
-                    groups.setdefault(tuple(_group_value(item, kind, key) for kind, key in keys), []).append(item)
-                entry["Total"] = {}
-                entry["Groups"] = [
-                    {"Keys": list(values), "Metrics": _metrics_json(members, metrics, bucket)}
-                    for values, members in sorted(groups.items())
-                ]
-            else:
-                entry["Total"] = _metrics_json(items, metrics, bucket)
-                entry["Groups"] = []
-            by_time.append(entry)
-        page, token = paginate(by_time, params, "NextPageToken", DEFAULT_PAGE_SIZE)
-        response: dict[str, Any] = {"GroupDefinitions": params.get("GroupBy") or [], "ResultsByTime": page}
-        if ("DIMENSION", "LINKED_ACCOUNT") in keys:
-            response["DimensionValueAttributes"] = backend.dimension_values.get("LINKED_ACCOUNT", [])
-        if token:
-            response["NextPageToken"] = token
-        return json.dumps(response)
+        return json.dumps(cost_and_usage_answer(self._params(), items, backend))
 
     def get_savings_plans_coverage(self) -> str:
         """Emulate ``GetSavingsPlansCoverage``: one entry per period and GroupBy combination."""
@@ -763,36 +866,15 @@ class ExtendedCostExplorerResponse(CostExplorerResponse):
 
     def get_cost_forecast(self) -> str:
         """Emulate ``GetCostForecast``: Total and ForecastResultsByTime with a prediction interval."""
-        params = self._params()
-        metric = params.get("Metric")
-        if metric not in FORECAST_METRICS:
-            raise ValidationException(f"Metric must be one of {sorted(FORECAST_METRICS)}, got {metric!r}.")
-        if not params.get("Granularity"):
-            raise ValidationException("Granularity is required.")
-        whole, buckets = time_buckets(params)
-        today = datetime.now(UTC).date()
-        if whole.start < today:
-            raise ValidationException(f"Start date must be equal to or later than the current date ({today}).")
-        forecast = self.data_backend.require(self.data_backend.forecast, "cost forecast")
-        if metric not in forecast.daily_mean:
-            raise DataUnavailableException(f"No {metric} forecast is available for account {self.current_account}.")
-        level = params.get("PredictionIntervalLevel", FORECAST_DEFAULT_INTERVAL_LEVEL)
-        if not isinstance(level, int) or not 51 <= level <= 99:
-            raise ValidationException(f"PredictionIntervalLevel must be between 51 and 99, got {level!r}.")
-        spread = forecast.spread * Decimal(level) / Decimal(FORECAST_DEFAULT_INTERVAL_LEVEL)
-        results = []
-        for bucket in buckets:
-            mean = forecast.mean(metric, bucket)
-            results.append(
-                {
-                    "TimePeriod": bucket.to_json(),
-                    "MeanValue": money(mean),
-                    "PredictionIntervalLowerBound": money(mean * (1 - spread)),
-                    "PredictionIntervalUpperBound": money(mean * (1 + spread)),
-                }
-            )
-        total = forecast.mean(metric, whole)
-        return json.dumps({"Total": {"Amount": money(total), "Unit": forecast.unit}, "ForecastResultsByTime": results})
+        backend = self.data_backend
+
+        def profile(metric: str) -> tuple[Decimal, str, Decimal]:
+            forecast = backend.require(backend.forecast, "cost forecast")
+            if metric not in forecast.daily_mean:
+                raise DataUnavailableException(f"No {metric} forecast is available for account {self.current_account}.")
+            return forecast.daily_mean[metric], forecast.unit, forecast.spread
+
+        return json.dumps(forecast_answer(self._params(), COST_FORECAST_METRICS, profile))
 
     def get_dimension_values(self) -> str:
         """Emulate ``GetDimensionValues``: the seeded values of a dimension, SearchString as a substring."""

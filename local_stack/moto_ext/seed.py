@@ -8,28 +8,29 @@ Request body (JSON object; every member except ``account_id`` is optional)::
     {
       "account_id": "222222222222",            # 12 digits, required
       "region": "us-east-1",                   # CloudTrail region; default us-east-1
-      "cloudtrail_events": [                   # replaces the region's event history
-        {"EventName": "RunInstances", "EventSource": "ec2.amazonaws.com",
-         "EventTime": "2024-05-01T10:00:00Z",  # ISO 8601 or epoch seconds
-         "EventId"?: "...", "Username"?: "alice", "ReadOnly"?: false, "AccessKeyId"?: "AKIA...",
-         "Resources"?: [{"ResourceType": "AWS::EC2::Instance", "ResourceName": "i-0abc"}],
-         "CloudTrailEvent"?: {...},            # full record; synthesised from the other fields if omitted
-         "AwsRegion"?, "SourceIPAddress"?, "UserAgent"?, "RequestParameters"?, "ErrorCode"?, "ErrorMessage"?,
-         "UserIdentityType"?: "IAMUser" | "AssumedRole" | "Root"}
-      ],
-      "event_data_stores": [                   # replaces the region's CloudTrail Lake event data stores
-        {"Name": "audit-trail-lake", "EventDataStoreId"?: "<uuid>", "MultiRegionEnabled"?: true,
-         "OrganizationEnabled"?: false, "RetentionPeriod"?: 2557, "TerminationProtectionEnabled"?: true,
-         "Status"?: "ENABLED", "AdvancedEventSelectors"?: [...]}
-      ],
+      "cloudtrail_events": [<Event>, ...],     # LookupEvents' Events as AWS shapes them, checked against botocore
+                                               # (EventId, EventName, ReadOnly, EventTime, EventSource and
+                                               # CloudTrailEvent, the record as a JSON string, are required);
+                                               # replaces the region's history (cloudtrail_events.py)
+      "event_data_stores": [<EventDataStore>, ...],  # ListEventDataStores' EventDataStores, checked likewise
+                                               # (EventDataStoreArn of this account and region, Name required);
+                                               # replaces the region's Lake stores (cloudtrail_lake.py)
       "savings_plans": {...},                  # Cost Explorer sections, account-wide (see cost_explorer.py)
       "reservations": {...},
       "cost_forecast": {...},
       "dimension_values": {"SERVICE": ["Amazon Simple Storage Service", ...], ...},
+      "services": {"<SERVICE>": {"dimensions": {...}, "tags": {...}, "usage_unit": "Hrs", "resources": [...]}},
+      "cost_categories": [<CreateCostCategoryDefinition request>, ...],  # replace the account's (ce_discovery.py)
+      "savingsplans_fixtures": {"DescribeSavingsPlans": {...}},  # the account's Savings Plans (savingsplans.py)
       "cost_and_usage_results": [{...}],       # appended to moto's own GetCostAndUsage result queue
       "ce_fixtures": {"GetAnomalies": {...}, ...}, # AWS responses, checked against botocore's output shapes
                                                # (see ce_fixtures.py)
-      "budget_fixtures": {"DescribeBudgets": {...}, "DescribeBudgetPerformanceHistory": {...}}  # (budgets.py)
+      "budget_fixtures": {"DescribeBudgets": {...}, "DescribeBudgetPerformanceHistory": {...}},  # (budgets.py)
+      "cloudwatch": {"PutMetricData": [<request>], "PutMetricAlarm": [<request>], "SetAlarmState": [<request>],
+                     "DescribeAlarmHistory": <response>},  # the region's metrics, alarms, history (cloudwatch.py)
+      "optimization_fixtures": {"cost-optimization-hub": {"ListRecommendations": {...}, "GetRecommendation": [...]},
+                                "compute-optimizer": {"GetEC2InstanceRecommendations": {...}, ...}}
+                                               # a service left out: not opted in (optimization.py)
     }
 
 Each given section *replaces* what that account (and region, for CloudTrail) had, so seeding is idempotent.
@@ -37,7 +38,8 @@ Each given section *replaces* what that account (and region, for CloudTrail) had
 Responses:
     201 with ``{"account_id", "region", "cloudtrail_events": <count>, "event_data_stores":
     [{"Name", "EventDataStoreArn", "EventDataStoreId"}], "cost_explorer": [<sections seeded>],
-    "cost_and_usage_results": <count>, "ce_fixtures": [<operations seeded>], "budget_fixtures": [<operations>]}``;
+    "cost_and_usage_results": <count>, "ce_fixtures": [<operations seeded>], "budget_fixtures": [<operations>],
+    "optimization_fixtures": {<service>: [<operations>]}, "cloudwatch": {<operation>: <count>}}``;
     400 with ``{"message": ...}`` for a malformed body.
 """
 
@@ -53,13 +55,18 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_api._internal.responses import MotoAPIResponse
 
 from local_stack.moto_ext.budgets import seed_budgets
+from local_stack.moto_ext.ce_discovery import seed_cost_categories
 from local_stack.moto_ext.ce_fixtures import ce_fixture_backends
-from local_stack.moto_ext.cloudtrail import cloudtrail_data_backends
+from local_stack.moto_ext.cloudtrail_events import event_history_backends
+from local_stack.moto_ext.cloudtrail_lake import lake_backends
+from local_stack.moto_ext.cloudwatch import seed_cloudwatch
 from local_stack.moto_ext.cost_explorer import ce_data_backends
+from local_stack.moto_ext.optimization import seed_optimization
+from local_stack.moto_ext.savingsplans import seed_savings_plans
 
 SEED_PATH = "/moto-api/local/seed"
 DEFAULT_REGION = "us-east-1"
-CE_SECTIONS = ("savings_plans", "reservations", "cost_forecast", "dimension_values")
+CE_SECTIONS = ("savings_plans", "reservations", "cost_forecast", "dimension_values", "services")
 _ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -85,14 +92,10 @@ def apply_seed(body: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"region is not a region name: {region!r}")
     summary: dict[str, Any] = {"account_id": account_id, "region": region}
 
-    trail = cloudtrail_data_backends[account_id][region]
     if body.get("cloudtrail_events") is not None:
-        summary["cloudtrail_events"] = trail.seed_events(_list(body, "cloudtrail_events"))
+        summary["cloudtrail_events"] = event_history_backends[account_id][region].seed(body["cloudtrail_events"])
     if body.get("event_data_stores") is not None:
-        stores = trail.seed_event_data_stores(_list(body, "event_data_stores"))
-        summary["event_data_stores"] = [
-            {"Name": s.name, "EventDataStoreArn": s.arn, "EventDataStoreId": s.store_id} for s in stores
-        ]
+        summary["event_data_stores"] = lake_backends[account_id][region].seed(body["event_data_stores"])
 
     sections = {name: body[name] for name in CE_SECTIONS if body.get(name) is not None}
     for name, section in sections.items():
@@ -111,6 +114,24 @@ def apply_seed(body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(body["budget_fixtures"], dict):
             raise ValueError("budget_fixtures must be an object: operation -> response")
         summary["budget_fixtures"] = seed_budgets(account_id, body["budget_fixtures"])
+
+    if body.get("cost_categories") is not None:
+        summary["cost_categories"] = seed_cost_categories(account_id, _list(body, "cost_categories"))
+
+    if body.get("savingsplans_fixtures") is not None:
+        if not isinstance(body["savingsplans_fixtures"], dict):
+            raise ValueError("savingsplans_fixtures must be an object: operation -> response")
+        summary["savingsplans_fixtures"] = seed_savings_plans(account_id, body["savingsplans_fixtures"])
+
+    if body.get("cloudwatch") is not None:
+        if not isinstance(body["cloudwatch"], dict):
+            raise ValueError("cloudwatch must be an object: operation -> requests (or the history response)")
+        summary["cloudwatch"] = seed_cloudwatch(account_id, region, body["cloudwatch"])
+
+    if body.get("optimization_fixtures") is not None:
+        if not isinstance(body["optimization_fixtures"], dict):
+            raise ValueError("optimization_fixtures must be an object: service -> operation -> response")
+        summary["optimization_fixtures"] = seed_optimization(account_id, body["optimization_fixtures"])
 
     if body.get("cost_and_usage_results") is not None:
         results = _list(body, "cost_and_usage_results")

@@ -30,6 +30,26 @@ in botocore's ``ce`` service model documentation) and applied before any call:
 - GetCostForecast: "3 months of DAILY forecasts or 18 months of MONTHLY
   forecasts"; the start date must not be before the current date; filter
   dimensions as listed in the reference (no COST_CATEGORY restriction).
+- GetUsageForecast: the same periods ("supports only DAILY and MONTHLY
+  granularities"); Metric "Valid values for a GetUsageForecast call are
+  USAGE_QUANTITY, NORMALIZED_USAGE_AMOUNT"; its filter dimensions add
+  LINKED_ACCOUNT_NAME to GetCostForecast's.
+- GetCostAndUsageWithResources: "The range must be within the last 14 days";
+  Filter is required, and the operation "requires that you either group by or
+  filter by a ResourceId. It requires the Expression SERVICE = ... in the
+  filter"; "Hourly granularity is only available for EC2-Instances (Elastic
+  Compute Cloud) resource-level data. All other resource-level data is
+  available at daily granularity"; MatchOptions as GetCostAndUsage; "This is
+  an opt-in only feature" (Cost Explorer Settings page).
+- GetDimensionValues, GetTags, GetCostCategories: SortBy keys are the seven
+  cost and usage metrics; "when using SortBy, NextPageToken and SearchString
+  aren't supported"; MaxResults "is only used when SortBy is provided" (upper
+  limit 1000); GetDimensionValues: "When you specify a SortBy paramater, the
+  context must be COST_AND_USAGE".
+- GetSavingsPlansUtilizationDetails: "This doesn't support granular or grouped
+  data"; filter dimensions LINKED_ACCOUNT, SAVINGS_PLAN_ARN, REGION,
+  PAYMENT_OPTION, INSTANCE_TYPE_FAMILY, "only AND is supported"; End date not
+  in the future, Start within 13 months.
 """
 
 from __future__ import annotations
@@ -143,6 +163,23 @@ COST_FORECAST = FilterRules(
             "SAVINGS_PLAN_ARN",
         }
     ),
+)
+USAGE_FORECAST = FilterRules(
+    api="GetUsageForecast", dimensions=frozenset({"LINKED_ACCOUNT_NAME", *(COST_FORECAST.dimensions or ())})
+)
+COST_AND_USAGE_WITH_RESOURCES = FilterRules(
+    api="GetCostAndUsageWithResources",
+    dimension_match_options=DIMENSION_MATCH_OPTIONS,
+    tag_match_options=TAG_MATCH_OPTIONS,
+)
+WITH_RESOURCES_MAX_AGE_DAYS = 14
+SORT_MAX_RESULTS = 1000
+SAVINGS_PLANS_UTILIZATION_DETAILS = FilterRules(
+    api="GetSavingsPlansUtilizationDetails",
+    dimensions=frozenset({"LINKED_ACCOUNT", "SAVINGS_PLAN_ARN", "REGION", "PAYMENT_OPTION", "INSTANCE_TYPE_FAMILY"}),
+    and_only=True,
+    tags=False,
+    cost_categories=False,
 )
 SAVINGS_PLANS_COVERAGE = FilterRules(
     api="GetSavingsPlansCoverage",

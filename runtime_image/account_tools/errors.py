@@ -36,9 +36,12 @@ _INVALID = {"ValidationException", "InvalidParameterException", "InvalidParamete
             "InvalidParameterCombinationException", "MalformedQueryException", "InvalidLookupAttributesException",
             "InvalidTimeRangeException", "InvalidNextTokenException", "InvalidQueryStatementException",
             "InvalidMaxResultsException", "DataUnavailableException", "BillExpirationException",
-            "InvalidEventCategoryException", "InvalidParameter"}  # fmt: skip
+            "InvalidEventCategoryException", "InvalidParameter",
+            # CloudWatch (query-compatible codes, also under its JSON and CBOR protocols)
+            "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter", "InvalidNextToken",
+            "ValidationError"}  # fmt: skip
 _NOT_FOUND = {"ResourceNotFoundException", "EventDataStoreNotFoundException", "QueryIdNotFoundException",
-              "NoSuchEntity", "NotFoundException"}  # fmt: skip
+              "NoSuchEntity", "NotFoundException", "ResourceNotFound"}  # fmt: skip
 
 
 class ToolFailure(Exception):
@@ -46,7 +49,8 @@ class ToolFailure(Exception):
 
     Args:
         error_type: One of ``invalid_parameter``, ``access_denied``, ``throttled``,
-            ``not_found``, ``aws_error``, ``timeout`` or a vendor error type.
+            ``not_found``, ``not_opted_in`` (the account is not enrolled in the service, e.g. Compute
+            Optimizer), ``aws_error``, ``timeout`` or a vendor error type.
         message: What went wrong and what to do, without secrets.
         request_id: The AWS request id, when an AWS call failed.
         retry_after_s: Set when the failure is retryable: seconds to wait before calling again.

@@ -174,10 +174,12 @@ class DimensionValue(_Result):
 
 
 class DimensionValues(_Result):
-    """``get_dimension_values``."""
+    """``get_dimension_values``: a dimension's values, tag keys (or a key's values), cost categories (or values)."""
 
     target_account_id: str
-    dimension: str
+    kind: str
+    dimension: str | None = None
+    key: str | None = None
     values: list[DimensionValue]
     total_size: int | None = None
     next_token: str | None = None
@@ -194,23 +196,73 @@ class CommitmentGroup(_Numbers):
 
 
 class CommitmentRow(_Numbers):
-    """One period: named figures (Savings Plans), or its total and groups (Reserved Instances)."""
+    """One period (or Savings Plan): named figures, or its total and groups (Reserved Instances)."""
 
     start: str
     end: str
+    savings_plan_arn: str | None = None
     attributes: dict[str, str] | None = None
     total: _Numbers | None = None
     groups: list[CommitmentGroup] | None = None
 
 
 class CommitmentReport(_Result):
-    """``get_commitments``: Savings Plans or Reserved Instance coverage or utilization."""
+    """``get_commitments``: Savings Plans or Reserved Instance coverage or utilization, or the Savings Plans."""
 
     kind: str
     target_account_id: str
-    time_period: TimePeriod
+    time_period: TimePeriod | None = None
     total: _Numbers | None = None
     rows: list[CommitmentRow]
+    next_token: str | None = None
+
+
+# --- CloudWatch Logs: many-accounts queries, stopping a query, log groups ----------------------------------------
+
+
+class LogsQueryEntry(AccountFailure):
+    """One account's query in a many-accounts ``logs_insights_query`` (or its error)."""
+
+    query_id: str | None = None
+    status: str | None = None
+    results: list[dict[str, str]] | None = None
+    statistics: dict[str, float] | None = None
+
+
+class LogsQuery(_Result):
+    """``logs_insights_query``: as ``LogsQueryResult``, or with ``target_account_ids`` one entry per account."""
+
+    target_account_id: str | None = None
+    query_id: str | None = None
+    status: str | None = None
+    results: list[dict[str, str]] | None = Field(default=None, description="one object per row: field -> value")
+    statistics: dict[str, float] | None = None
+    message: str | None = None
+    accounts: Annotated[dict[str, LogsQueryEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
+
+
+class LogsQueryStopped(_Result):
+    """``logs_insights_stop_query``: ``stopped`` when the query is now cancelled (also if it already was)."""
+
+    target_account_id: str
+    query_id: str
+    stopped: bool
+
+
+class LogGroup(_Result):
+    """One allowlisted log group that exists."""
+
+    name: str
+    created: str | None = None
+    retention_days: int | None = None
+    stored_bytes: int | None = None
+
+
+class LogGroups(_Result):
+    """``list_log_groups``: the account's allowlisted log groups that exist."""
+
+    target_account_id: str
+    log_groups: list[LogGroup]
     next_token: str | None = None
 
 
@@ -244,12 +296,20 @@ class TrailEvent(_Result):
     cloudtrail_event: dict[str, Any] | None = Field(default=None, description="the full record (include_raw_event)")
 
 
-class TrailEvents(_Result):
-    """``lookup_events``."""
+class TrailEventsEntry(AccountFailure):
+    """One account's events in a many-accounts ``lookup_events`` (or its error)."""
 
-    target_account_id: str
-    events: list[TrailEvent]
+    events: list[TrailEvent] | None = None
     next_token: str | None = None
+
+
+class TrailEvents(_Result):
+    """``lookup_events``: one account's events, or with ``target_account_ids`` one entry per account."""
+
+    target_account_id: str | None = None
+    events: list[TrailEvent] | None = None
+    next_token: str | None = None
+    accounts: Annotated[dict[str, TrailEventsEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
 
 
 class EventDataStore(_Result):
@@ -458,3 +518,66 @@ class Budgets(_Result):
     history: list[BudgetPeriod] | None = None
     next_token: str | None = None
     accounts: Annotated[dict[str, BudgetsEntry] | None, WithJsonSchema(ACCOUNTS_SCHEMA)] = None
+
+
+# --- CloudWatch --------------------------------------------------------------------------------------------------
+
+
+class MetricSeries(_Result):
+    """One GetMetricData query's answer: ``points`` maps each ISO-8601 timestamp to its value, oldest first."""
+
+    id: str
+    points: dict[str, float]
+
+
+class ListedMetric(_Result):
+    """One metric that exists (ListMetrics): namespace, name and dimensions (name -> value)."""
+
+    namespace: str | None = None
+    metric_name: str | None = None
+    dimensions: dict[str, str] | None = None
+
+
+class Metrics(_Result):
+    """``get_metrics``: datapoints per query (kind=data) or the metrics that exist (kind=list)."""
+
+    kind: str
+    target_account_id: str
+    results: list[MetricSeries] | None = None
+    # Item fields by model only (tools/list budget): namespace, metric_name, dimensions.
+    metrics: Annotated[list[ListedMetric] | None, WithJsonSchema({"items": {"type": "object"}, "type": "array"})] = None
+    next_token: str | None = None
+    note: str | None = None
+
+
+class AlarmSummary(_Result):
+    """One alarm: its state and why, what it watches and when it fires (a composite alarm: ``rule: ...``)."""
+
+    name: str
+    state: str | None = None
+    reason: str | None = None
+    updated: str | None = None
+    metric: str | None = None  # namespace, name and dimensions, e.g. AWS/EC2 CPUUtilization InstanceId=i-0abc
+    condition: str | None = None
+
+
+class AlarmHistoryItem(_Result):
+    """One alarm history item: a state change, a configuration update or an action."""
+
+    name: str
+    time: str | None = None
+    type: str | None = None
+    summary: str | None = None
+
+
+class Alarms(_Result):
+    """``get_alarms``: alarms (kind=alarms) or alarm history (kind=history)."""
+
+    kind: str
+    target_account_id: str
+    alarms: list[AlarmSummary] | None = None
+    # Item fields by model only (tools/list budget): name, time, type, summary.
+    history: Annotated[
+        list[AlarmHistoryItem] | None, WithJsonSchema({"items": {"type": "object"}, "type": "array"})
+    ] = None
+    next_token: str | None = None

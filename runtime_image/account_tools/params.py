@@ -173,7 +173,7 @@ AccountId = Annotated[
 ]
 AccountIdParam = Annotated[
     AccountId | None,
-    Field(description="12-digit account id (a number is zero-padded), from list_accounts"),
+    Field(description="account id from list_accounts; a number is zero-padded"),
 ]
 
 

@@ -10,7 +10,7 @@ JSON Schema 2020-12 document: references inlined (a recursive reference becomes 
 plain ``object`` whose shape the description spells out; the server still
 validates it fully), titles dropped, ``additionalProperties: false`` only at the
 top level of input schemas (unknown arguments are refused), descriptions dedented;
-output schemas name a result's fields and its items' fields, deeper shapes by type only.
+output schemas name a result's fields and their types, deeper shapes by type only.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 # Opaque AWS page tokens: bounded by the server (params.MAX_PAGE_TOKEN_CHARS), not repeated in every schema.
 _OPAQUE = ("/next_token",)
 _RECURSIVE_NOTE = "an object of the same shape as its parent (nested)"
-# Output schemas name a result's fields and, one level down, the fields of each item or member (depth 3:
-# root, its properties, their items/values); anything deeper is stated by type only. The server still
-# validates every result against the full model, and each result carries all its fields; the limit keeps
-# tools/list (paid for in the agent's context) within its 40 KB budget as tools are added.
-OUTPUT_SCHEMA_DEPTH = 3
+# Output schemas name a result's fields and their types (an array's items, a map's values: their type);
+# anything deeper is stated by type only. The server still validates every result against the full model
+# and each result carries all its fields (docs/tools.md describes them); the limit keeps tools/list, which
+# is paid for in the agent's context, within its 40 KB budget with 20 tools.
+OUTPUT_SCHEMA_DEPTH = 2
 _NESTED = ("properties", "items", "additionalProperties")
 
 

@@ -50,6 +50,7 @@ from account_tools.tools import (
     budgets,
     cloudtrail,
     cloudtrail_lake,
+    cloudwatch,
     commitments,
     cost_explorer,
     cost_insights,
@@ -304,6 +305,7 @@ def build_server(rt: ToolRuntime) -> AccountToolsServer:
         budgets,
         cloudtrail,
         cloudtrail_lake,
+        cloudwatch,
     ):
         group.register(server, rt)
 

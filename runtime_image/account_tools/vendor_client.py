@@ -99,7 +99,7 @@ class VendorClient:
         Returns:
             ``{"access_key", "secret_key", "token", "expiry_time" (ISO-8601 UTC), "region",
             "allowed_log_groups"}``; ``allowed_log_groups`` is the account's effective log-group
-            allowlist for scopes with log-group actions (the session policy's), else None.
+            allowlist for scopes that use it (Logs Insights, log-group listing), else None.
 
         Raises:
             ToolFailure: With the vendor's ``error_type`` (e.g. ``unauthorized``).

@@ -36,6 +36,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_caller_identity": {},
     "logs_insights_query": {"query_string": "fields @message | limit 1", "wait_seconds": 0},
     "logs_insights_get_results": {"query_id": QUERY_ID, "wait_seconds": 0},
+    "logs_insights_stop_query": {"query_id": QUERY_ID},
+    "list_log_groups": {},
     "get_cost_and_usage": {},
     "get_cost_forecast": {},
     "get_dimension_values": {"dimension": "SERVICE"},
@@ -48,6 +50,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_anomalies": {},
     "compare_costs": {"baseline_month": _LAST_MONTH, "comparison_month": _LAST_MONTH},
     "get_recommendations": {},
+    "get_metrics": {"kind": "list"},
+    "get_alarms": {},
 }
 
 

@@ -6,8 +6,8 @@ Checked for each tool over streamable HTTP against the local stack:
    whose RegExp is ECMA-262; every ``pattern`` also compiles in ``regress`` (an ECMA engine for Python).
 2. The input schema is closed at the top (``additionalProperties: false``).
 3. ``target_account_id`` advertises a 12-digit string or an integer.
-4. A title, the annotations (``readOnlyHint: true``, ``idempotentHint``, ``openWorldHint``), an object
-   ``outputSchema``.
+4. A title, the annotations (``readOnlyHint: true``, or false and not destructive for the one tool that
+   stops a query; ``idempotentHint``, ``openWorldHint``), an object ``outputSchema``.
 5. One paging vocabulary (``max_results``, ``next_token``); descriptions without indentation, under 1,000
    characters.
 Plus the Gateway's tool-name rule and the size of the whole ``tools/list`` answer.
@@ -34,6 +34,8 @@ from stacks.constants import GATEWAY_TARGET_NAME
 pytestmark = pytest.mark.e2e
 
 MAX_TOOLS_LIST_BYTES = 40_000
+# The tools that are not read-only (readOnlyHint false, destructiveHint false): stopping a running query.
+CHANGES_STATE = {"logs_insights_stop_query"}
 GATEWAY_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # "<target>___<tool>", at most 64 characters
 # Paging and size names that other tools once used; one vocabulary now: max_results and next_token.
 RETIRED_PAGING_NAMES = {"next_page_token", "page_token", "nextToken", "limit", "page_size", "maxResults"}
@@ -129,7 +131,11 @@ def test_titles_annotations_and_output_schemas(listed: dict[str, Any]) -> None:
         name = tool["name"]
         assert tool.get("title"), f"{name} has no title"
         hints = tool.get("annotations") or {}
-        assert hints.get("readOnlyHint") is True, name
+        if name in CHANGES_STATE:  # it changes something, destroys nothing, and a repeat changes nothing more
+            stated = [hints.get(k) for k in ("readOnlyHint", "destructiveHint", "idempotentHint")]
+            assert stated == [False, False, True], name
+        else:
+            assert hints.get("readOnlyHint") is True, name
         assert isinstance(hints.get("idempotentHint"), bool), name
         assert isinstance(hints.get("openWorldHint"), bool), name
         output = tool.get("outputSchema") or {}
@@ -174,4 +180,4 @@ async def test_the_python_sdk_client_sees_the_same_tools(local_stack: LocalStack
     for tool in tools:
         assert tool.title
         assert tool.annotations is not None
-        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.read_only_hint is (tool.name not in CHANGES_STATE)

@@ -42,6 +42,9 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
             "wait_seconds": 20,
         },
         "logs_insights_get_results": {"query_id": query_ids["logs"], "wait_seconds": 5},
+        # A running query (a year's window runs for a minute in the emulator); the second call finds it cancelled
+        "logs_insights_stop_query": {"query_id": query_ids["running"]},
+        "list_log_groups": {"name_prefix": "/demo", "max_results": 5},
         "get_cost_and_usage": {
             "start_date": "2026-01-01",
             "end_date": "2026-03-01",
@@ -88,6 +91,18 @@ def _payloads(query_ids: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict
             "max_results": 5,
         },
         "get_recommendations": {"kind": "rightsizing", "service": "AmazonEC2", "max_results": 3},
+        "get_metrics": {
+            "metrics": [{"namespace": "AWS/EC2", "metric_name": "CPUUtilization", "stat": "Maximum", "period": 600}],
+            "start_time": (datetime.now(UTC) - timedelta(hours=6)).isoformat(),
+            "end_time": datetime.now(UTC).isoformat(),
+            "max_results": 50,
+        },
+        "get_alarms": {
+            "kind": "history",
+            "history_type": "StateUpdate",
+            "start_time": (datetime.now(UTC) - timedelta(days=2)).isoformat(),
+            "max_results": 5,
+        },
     }
     pairs = {}
     for tool, arguments in native.items():
@@ -153,7 +168,14 @@ async def _query_ids(client: Client) -> dict[str, str]:
             },
         )
     )
-    return {"logs": logs["query_id"], "lake": lake["query_id"]}
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+    running = _body(
+        await client.call_tool(
+            "logs_insights_query",
+            {"query_string": LOG_QUERY, "start_time": year_ago, "wait_seconds": 0, "target_account_id": ACCOUNT},
+        )
+    )
+    return {"logs": logs["query_id"], "lake": lake["query_id"], "running": running["query_id"]}
 
 
 @pytest.mark.anyio
@@ -226,7 +248,7 @@ async def test_every_tool_takes_a_numeric_account_id_and_refuses_other_digits(lo
 async def test_every_tool_refuses_an_unknown_argument(local_stack: LocalStack) -> None:
     async with local_stack.mcp_client() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        pairs = _payloads({"logs": "0" * 36, "lake": "0" * 36})
+        pairs = _payloads({"logs": "0" * 36, "lake": "0" * 36, "running": "0" * 36})
         for name, (native, _) in pairs.items():
             # Given the account named under a wrong key, with no target_account_id
             arguments = {k: v for k, v in native.items() if k != "target_account_id"} | {"accountId": ACCOUNT}

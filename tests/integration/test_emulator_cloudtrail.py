@@ -417,9 +417,62 @@ def test_seed_endpoint_rejects_malformed_bodies(endpoint: str, body: dict[str, A
     assert "invalid seed" in json.loads(excinfo.value.read())["message"]
 
 
+def _event(**members: Any) -> dict[str, Any]:
+    """A LookupEvents ``Event`` in AWS's shape (its record agrees with it), with ``members`` replaced."""
+    record = {"eventID": "e-1", "eventName": "CreateBucket", "eventSource": "s3.amazonaws.com"}
+    event = {
+        "EventId": "e-1",
+        "EventName": "CreateBucket",
+        "ReadOnly": "false",
+        "EventTime": NOW.isoformat(),
+        "EventSource": "s3.amazonaws.com",
+        "CloudTrailEvent": json.dumps(record),
+    }
+    return {k: v for k, v in {**event, **members}.items() if v is not None}
+
+
+def _store(**members: Any) -> dict[str, Any]:
+    """A ListEventDataStores ``EventDataStore`` of EMPTY in us-east-1, with ``members`` replaced."""
+    store = {"EventDataStoreArn": f"arn:aws:cloudtrail:{REGION}:{EMPTY}:eventdatastore/eds-1", "Name": "lake"}
+    return {k: v for k, v in {**store, **members}.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "path"),
+    [
+        ("cloudtrail_events", _event(ReadOnly=False), "Events[0].ReadOnly"),  # wrong type
+        ("cloudtrail_events", _event(EventTime=None), "LookupEvents.Events[0]: missing EventTime"),
+        ("cloudtrail_events", _event(AwsRegion="us-east-1"), 'Events[0]: "AwsRegion"'),  # not an Event member
+        ("cloudtrail_events", _event(CloudTrailEvent="{}"), "Events[0].CloudTrailEvent.eventID"),
+        ("event_data_stores", _store(Status="RUNNING"), "EventDataStores[0].Status: 'RUNNING' is not one of"),
+        ("event_data_stores", _store(RetentionPeriod="366"), "EventDataStores[0].RetentionPeriod"),
+        ("event_data_stores", _store(Name=None), "EventDataStores[0]: missing Name"),
+        (
+            "event_data_stores",
+            _store(EventDataStoreArn=f"arn:aws:cloudtrail:{REGION}:{PROD}:eventdatastore/eds-1"),
+            "EventDataStores[0].EventDataStoreArn",
+        ),
+    ],
+)
+def test_seeding_refuses_fixtures_that_drift_from_the_aws_shape(
+    endpoint: str, section: str, entry: dict[str, Any], path: str
+) -> None:
+    # When an entry that is not in AWS's response shape (or not the seeded account's) is seeded
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        post_seed(endpoint, {"account_id": EMPTY, section: [entry]})
+
+    # Then it is refused, naming the path of the first mismatch, and nothing was stored
+    assert excinfo.value.code == 400
+    message = json.loads(excinfo.value.read())["message"]
+    assert f"{section}." in message
+    assert path in message
+    assert _client(endpoint, EMPTY).lookup_events()["Events"] == []
+    assert _client(endpoint, EMPTY).list_event_data_stores()["EventDataStores"] == []
+
+
 def test_seeding_replaces_a_regions_history(endpoint: str) -> None:
     # Given an account seeded twice in us-west-2
-    event = {"EventName": "CreateBucket", "EventSource": "s3.amazonaws.com", "EventTime": NOW.isoformat()}
+    event = _event()
     post_seed(endpoint, {"account_id": EMPTY, "region": "us-west-2", "cloudtrail_events": [event, event]})
     summary = post_seed(endpoint, {"account_id": EMPTY, "region": "us-west-2", "cloudtrail_events": [event]})
 

@@ -1,4 +1,5 @@
-"""Cost Explorer Savings Plans / RI / forecast / dimension APIs against the extended moto server, per account."""
+"""Cost Explorer Savings Plans / RI / forecast / dimension / tag / cost category / per-resource APIs and Savings Plans
+``DescribeSavingsPlans`` against the extended moto server, per account."""
 
 from __future__ import annotations
 
@@ -243,7 +244,7 @@ def test_cost_forecast_covers_each_future_day(prod: Any, dev: Any) -> None:
     [
         ({"Metric": "UNBLENDED_COST", "Start": -1}, "ValidationException"),
         ({"Metric": "NOT_A_METRIC", "Start": 0}, "ValidationException"),
-        ({"Metric": "USAGE_QUANTITY", "Start": 0}, "DataUnavailableException"),
+        ({"Metric": "USAGE_QUANTITY", "Start": 0}, "ValidationException"),  # GetUsageForecast's metric
     ],
 )
 def test_cost_forecast_rejects_bad_input(prod: Any, kwargs: dict[str, Any], code: str) -> None:
@@ -456,8 +457,8 @@ def test_cost_and_usage_filters_and_groups_by_tag(prod: Any) -> None:
     assert abs(Decimal(lam["Amount"]) + Decimal(rest["UnblendedCost"]["Amount"]) - Decimal(everything)) < Decimal(
         "0.01"
     )
-    [untagged] = amazon  # no line item carries a team tag: one "team$" group, as AWS reports untagged cost
-    assert untagged["Keys"] == ["team$"]
+    # EC2 and RDS carry the account's first team; S3 is untagged: a "team$" group, as AWS reports untagged cost
+    assert [g["Keys"] for g in amazon] == [["team$"], ["team$orders"]]
 
 
 @pytest.mark.parametrize(
@@ -489,3 +490,152 @@ def test_cost_and_usage_pages_with_next_page_token(prod: Any) -> None:
     assert len(first["ResultsByTime"]) + len(second["ResultsByTime"]) == 152
     assert "NextPageToken" not in second
     assert first["ResultsByTime"][0]["Total"]["UsageQuantity"]["Unit"] == "N/A"
+
+
+# --- tags, cost categories, per-resource cost, usage forecast, Savings Plans (ce_discovery, savingsplans) --------
+
+TODAY = datetime.now(UTC).date()
+LAST_30 = {"Start": (TODAY - timedelta(days=30)).isoformat(), "End": TODAY.isoformat()}
+EC2 = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+BY_COST = [{"Key": "UnblendedCost", "SortOrder": "DESCENDING"}]
+
+
+@pytest.mark.parametrize(("account_id", "teams"), [(PROD, ["checkout", "orders"]), (DEV, ["billing", "invoicing"])])
+def test_tags_are_the_callers_own(endpoint: str, account_id: str, teams: list[str]) -> None:
+    client = _client(endpoint, account_id)
+    assert client.get_tags(TimePeriod=LAST_30)["Tags"] == ["cost-center", "team"]
+    assert client.get_tags(TimePeriod=LAST_30, TagKey="team")["Tags"] == teams
+    # Filter selects the line items; SearchString the values
+    assert client.get_tags(TimePeriod=LAST_30, TagKey="team", Filter=EC2)["Tags"] == [
+        teams[1 if account_id == PROD else 0]
+    ]
+    assert client.get_tags(TimePeriod=LAST_30, TagKey="team", SearchString=teams[0][:3])["Tags"] == [teams[0]]
+
+
+def test_sort_by_ranks_by_cost_and_refuses_search_and_paging(prod: Any) -> None:
+    # Given the team tag's values ranked by cost, at most one
+    ranked = prod.get_tags(TimePeriod=LAST_30, TagKey="team", SortBy=BY_COST, MaxResults=1)
+
+    # Then the biggest spender (EC2 and RDS: orders) comes first, and no token (SortBy does not page)
+    assert ranked["Tags"] == ["orders"]
+    assert ranked["TotalSize"] == 2
+    assert "NextPageToken" not in ranked
+    # "When you use SortBy, NextPageToken and SearchString aren't supported"
+    for extra in ({"SearchString": "o"}, {"NextPageToken": "x"}):
+        with pytest.raises(ClientError) as excinfo:
+            prod.get_tags(TimePeriod=LAST_30, SortBy=BY_COST, **extra)
+        assert _error_code(excinfo) == "ValidationException"
+    top = prod.get_dimension_values(TimePeriod=LAST_30, Dimension="SERVICE", SortBy=BY_COST, MaxResults=1)
+    assert [v["Value"] for v in top["DimensionValues"]] == ["Amazon Elastic Compute Cloud - Compute"]
+
+
+@pytest.mark.parametrize(
+    ("account_id", "name", "values"),
+    [(PROD, "Acme business units", ["platform", "retail"]), (DEV, "Globex departments", ["finance", "shared"])],
+)
+def test_cost_categories_are_the_callers_own_from_their_effective_start(
+    endpoint: str, account_id: str, name: str, values: list[str]
+) -> None:
+    client = _client(endpoint, account_id)
+    assert client.get_cost_categories(TimePeriod=LAST_30)["CostCategoryNames"] == [name]
+    answer = client.get_cost_categories(TimePeriod=LAST_30, CostCategoryName=name)
+    assert sorted(answer["CostCategoryValues"]) == values
+    # Lambda and Fargate are the second team's: only the default value
+    lambda_only = {"Dimensions": {"Key": "SERVICE", "Values": ["AWS Lambda"]}}
+    assert client.get_cost_categories(TimePeriod=LAST_30, CostCategoryName=name, Filter=lambda_only)[
+        "CostCategoryValues"
+    ] == [values[0] if account_id == PROD else values[1]]
+    # effective three months back: a period before that has no categories
+    a_year_ago = {"Start": (TODAY - timedelta(days=365)).isoformat(), "End": (TODAY - timedelta(days=335)).isoformat()}
+    assert client.get_cost_categories(TimePeriod=a_year_ago)["CostCategoryNames"] == []
+
+
+def test_cost_and_usage_with_resources_shares_each_service_cost_by_resource(prod: Any) -> None:
+    period = {"Start": (TODAY - timedelta(days=3)).isoformat(), "End": TODAY.isoformat()}
+    request = {"TimePeriod": period, "Granularity": "DAILY", "Metrics": ["UnblendedCost"], "Filter": EC2}
+    by_resource = prod.get_cost_and_usage_with_resources(GroupBy=[{"Type": "DIMENSION", "Key": "RESOURCE_ID"}],
+                                                         **request)["ResultsByTime"]  # fmt: skip
+    total = prod.get_cost_and_usage(**request)["ResultsByTime"]
+    assert len(by_resource) == 3
+    groups = by_resource[0]["Groups"]
+    assert len(groups) == 2
+    assert all(g["Keys"][0].startswith("i-0") for g in groups)
+    shared = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in groups)
+    assert abs(shared - Decimal(total[0]["Total"]["UnblendedCost"]["Amount"])) < Decimal("0.01")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"TimePeriod": {"Start": (TODAY - timedelta(days=20)).isoformat(), "End": TODAY.isoformat()}},  # > 14 days
+        {"GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}]},  # neither grouped nor filtered by RESOURCE_ID
+    ],
+)
+def test_cost_and_usage_with_resources_refuses_what_aws_refuses(prod: Any, kwargs: dict[str, Any]) -> None:
+    request = {
+        "TimePeriod": {"Start": (TODAY - timedelta(days=3)).isoformat(), "End": TODAY.isoformat()},
+        "Granularity": "DAILY", "Metrics": ["UnblendedCost"], "Filter": EC2,
+        "GroupBy": [{"Type": "DIMENSION", "Key": "RESOURCE_ID"}], **kwargs,
+    }  # fmt: skip
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_cost_and_usage_with_resources(**request)
+    assert _error_code(excinfo) == "ValidationException"
+
+
+def test_usage_forecast_is_the_filtered_usage_in_its_unit(prod: Any, dev: Any) -> None:
+    period = {"Start": TODAY.isoformat(), "End": (TODAY + timedelta(days=30)).isoformat()}
+    hours = {"Dimensions": {"Key": "USAGE_TYPE_GROUP", "Values": ["EC2: Running Hours", "RDS: Running Hours"]}}
+    request = {"TimePeriod": period, "Metric": "USAGE_QUANTITY", "Granularity": "MONTHLY", "Filter": hours}
+    prod_total, dev_total = (c.get_usage_forecast(**request)["Total"] for c in (prod, dev))
+    assert prod_total["Unit"] == dev_total["Unit"] == "Hrs"
+    assert prod_total["Amount"] != dev_total["Amount"]
+    mixed = prod.get_usage_forecast(**{**request, "Filter": EC2 | {}})["Total"]  # one service, one unit
+    assert mixed["Unit"] == "Hrs"
+    everything = prod.get_usage_forecast(**{k: v for k, v in request.items() if k != "Filter"})["Total"]
+    assert everything["Unit"] == "N/A"  # units differ: summed without them, as AWS warns
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_usage_forecast(**{**request, "Metric": "UNBLENDED_COST"})
+    assert _error_code(excinfo) == "ValidationException"
+
+
+def test_savings_plans_utilization_details_split_the_utilization_by_plan(prod: Any, endpoint: str) -> None:
+    # Given the last 20 days (the retired plan ended 30 days ago)
+    period = {"Start": (TODAY - timedelta(days=20)).isoformat(), "End": TODAY.isoformat()}
+    details = prod.get_savings_plans_utilization_details(TimePeriod=period)
+    utilization = prod.get_savings_plans_utilization(TimePeriod=period)["Total"]["Utilization"]
+
+    # Then the two active plans, adding up to the account's Savings Plans utilization
+    plans = account_client(endpoint, "savingsplans", PROD).describe_savings_plans(states=["active"])["savingsPlans"]
+    assert {d["SavingsPlanArn"] for d in details["SavingsPlansUtilizationDetails"]} == {
+        p["savingsPlanArn"] for p in plans
+    }
+    assert Decimal(details["Total"]["Utilization"]["TotalCommitment"]) == Decimal(utilization["TotalCommitment"])
+    assert details["TimePeriod"] == period
+    page = prod.get_savings_plans_utilization_details(TimePeriod=period, MaxResults=1)
+    assert len(page["SavingsPlansUtilizationDetails"]) == 1
+    assert page["NextToken"]
+    with pytest.raises(ClientError) as excinfo:
+        prod.get_savings_plans_utilization_details(
+            TimePeriod={"Start": TODAY.isoformat(), "End": (TODAY + timedelta(days=2)).isoformat()}
+        )
+    assert _error_code(excinfo) == "ValidationException"
+
+
+@pytest.mark.parametrize("account_id", [PROD, DEV])
+def test_describe_savings_plans_answers_the_callers_plans_by_state_and_pages(endpoint: str, account_id: str) -> None:
+    client = account_client(endpoint, "savingsplans", account_id)
+    every = client.describe_savings_plans()["savingsPlans"]
+    assert len(every) == 3
+    assert all(f":{account_id}:" in p["savingsPlanArn"] for p in every)
+    assert [p["state"] for p in client.describe_savings_plans(states=["retired"])["savingsPlans"]] == ["retired"]
+    first = client.describe_savings_plans(maxResults=2)
+    second = client.describe_savings_plans(maxResults=2, nextToken=first["nextToken"])
+    assert [p["savingsPlanId"] for p in first["savingsPlans"] + second["savingsPlans"]] == [
+        p["savingsPlanId"] for p in every
+    ]
+    family = client.describe_savings_plans(filters=[{"name": "ec2-instance-family", "values": ["m6i"]}])
+    assert [p["savingsPlanType"] for p in family["savingsPlans"]] == ["EC2Instance"]
+
+
+def test_an_account_without_savings_plans_has_none(endpoint: str) -> None:
+    assert account_client(endpoint, "savingsplans", EMPTY).describe_savings_plans()["savingsPlans"] == []

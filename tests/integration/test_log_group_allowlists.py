@@ -51,6 +51,9 @@ def test_each_customer_gets_its_organizations_and_its_own_entries_plus_the_platf
     # And the vendor sends each account its list with the platform-wide default (the deployment's ALLOWED_LOG_GROUPS)
     assert vended_allowlist(local_stack, ROLE_ACCOUNT) == sorted([LOG_GROUP, ORDERS_PREFIX])
     assert vended_allowlist(local_stack, AKSK_ACCOUNT) == sorted([LOG_GROUP, GLOBEX_GROUP])
+    # And list_log_groups' scope (DescribeLogGroups on "*") carries the same list, its only boundary on names
+    for account, groups in ((ROLE_ACCOUNT, [LOG_GROUP, ORDERS_PREFIX]), (AKSK_ACCOUNT, [LOG_GROUP, GLOBEX_GROUP])):
+        assert vended_allowlist(local_stack, account, "log_groups") == sorted(groups)
     # And other scopes carry none
     assert vended_allowlist(local_stack, ROLE_ACCOUNT, "cost_explorer") is None
 
@@ -62,6 +65,10 @@ def test_an_operator_adds_and_removes_entries_and_the_next_vend_follows_with_aud
         # Then the next vend carries it (the vendor's cached credentials were built from another policy)
         assert vended_allowlist(local_stack, ROLE_ACCOUNT) == sorted([LOG_GROUP, ORDERS_PREFIX, "/it/extra"])
         assert vended_allowlist(local_stack, AKSK_ACCOUNT) == sorted([LOG_GROUP, GLOBEX_GROUP])
+        # (also for log_groups, whose policy does not change with the list: the vendor's cache follows the list)
+        assert vended_allowlist(local_stack, ROLE_ACCOUNT, "log_groups") == sorted(
+            [LOG_GROUP, ORDERS_PREFIX, "/it/extra"]
+        )
         # And a rerun returns the same entry
         again = cli(local_stack, "log-groups", "add", "--account-id", ROLE_ACCOUNT, "--pattern", "/it/extra")
         assert again["log_group"]["id"] == added["id"]
@@ -78,6 +85,7 @@ def test_an_operator_adds_and_removes_entries_and_the_next_vend_follows_with_aud
     assert removed["log_group"]["removed_by"] == local_stack.user_arns["operator"]
     # Then the next vend no longer names it
     assert vended_allowlist(local_stack, ROLE_ACCOUNT) == sorted([LOG_GROUP, ORDERS_PREFIX])
+    assert vended_allowlist(local_stack, ROLE_ACCOUNT, "log_groups") == sorted([LOG_GROUP, ORDERS_PREFIX])
     # And removing it again is a one-line error
     assert "not on the allowlist" in failing(
         local_stack, "log-groups", "remove", "--account-id", ROLE_ACCOUNT, "--pattern", "/it/extra", "--yes"

@@ -181,3 +181,38 @@ def test_an_allowlist_too_large_for_sts_is_an_error_naming_the_account(sts, kms)
     vendor, _ = make_vendor(vendor_settings(), sts, kms, store)
     with Stubber(sts), pytest.raises(SessionPolicyTooLargeForStsError, match=f"account {ROLE_ACCOUNT}"):
         vendor.vend(req(ROLE_ACCOUNT, "logs_insights", sub="42"))
+
+
+def test_the_log_groups_scope_sends_the_allowlist_but_lists_with_describe_log_groups_only(sts, kms):
+    # Given an account allowlisting /orders/app (and the platform default /platform/agent), a warm vendor cache
+    store = FakeStore([record(ROLE_ACCOUNT)], allowlists={ROLE_ACCOUNT: ["/orders/app"]})
+    vendor, _ = make_vendor(vendor_settings(("/platform/agent",)), sts, kms, store)
+    vendor.cache = VendCache(clock=lambda: 0.0)
+    # DescribeLogGroups has no resource type (service authorization reference): "*", and nothing else
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:DescribeLogGroups"],"Resource":"*"}]}'
+    )
+    expected = {
+        "RoleArn": f"arn:aws:iam::{ROLE_ACCOUNT}:role/AccountToolsReadOnly",
+        "RoleSessionName": "agent-42",
+        "ExternalId": EXTERNAL_ID,
+        "Policy": policy,
+        "DurationSeconds": 900,
+        "SourceIdentity": "agent-42",
+    }
+    with Stubber(sts) as stub:
+        for _ in range(2):
+            stub.add_response("assume_role", {"Credentials": TEMP, "AssumedRoleUser": ASSUMED}, expected)
+        # When list_log_groups vends, then the runtime gets the allowlist its names are filtered against
+        first = vendor.vend(req(ROLE_ACCOUNT, "log_groups", sub="42"))
+        assert vendor.vend(req(ROLE_ACCOUNT, "log_groups", sub="42")) is first
+        # And when an operator removes /orders/app, the next vend is new although the policy did not change
+        store.allowlists[ROLE_ACCOUNT] = []
+        second = vendor.vend(req(ROLE_ACCOUNT, "log_groups", sub="42"))
+        stub.assert_no_pending_responses()
+    assert first.allowed_log_groups == ["/orders/app", "/platform/agent"]
+    assert second.allowed_log_groups == ["/platform/agent"]
+    assert allows(policy, "logs:DescribeLogGroups", "*")
+    for action in ("logs:StartQuery", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StopQuery"):
+        assert not allows(policy, action, arn("/orders/app"))
+        assert not allows(policy, action, "*")

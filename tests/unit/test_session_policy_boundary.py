@@ -95,6 +95,20 @@ def test_logs_query_results_have_no_resource_to_pin_documented_residual_risk():
     assert not allows(policy, "logs:GetLogRecord", "*")  # a result row's @ptr cannot be followed to the record
 
 
+def test_log_groups_policy_lists_names_and_reads_nothing_documented_residual_risk():
+    # DescribeLogGroups has no resource type in the service authorization reference ("*"): IAM bounds it to the
+    # vended account only, so list_log_groups names nothing outside the allowlist sent with these credentials
+    # (tools/logs_insights.py; tests/unit/test_tool_requests.py, tests/e2e/test_logs_discovery_e2e.py).
+    policy = sent_policy("log_groups")
+    assert policy == (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:DescribeLogGroups"],"Resource":"*"}]}'
+    )
+    group = f"arn:aws:logs:eu-west-1:{ROLE_ACCOUNT}:log-group:{ALLOWED_GROUP}:*"
+    for action in ("logs:StartQuery", "logs:GetQueryResults", "logs:GetLogEvents", "logs:FilterLogEvents"):
+        assert not allows(policy, action, group)
+        assert not allows(policy, action, "*")
+
+
 def test_evaluator_refuses_what_it_does_not_model():
     with pytest.raises(NotImplementedError):
         allows(

@@ -6,6 +6,7 @@ wrapped in a botocore ``Stubber`` that asserts each request's parameters.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ STORE_ID = "6a4f1e0b-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
 STORE_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/{STORE_ID}"
 LAKE_SQL = f"SELECT eventName FROM {STORE_ID} WHERE eventName = 'ConsoleLogin'"  # noqa: S608 - test data
 QUERY_ID = "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e"
+LOG_GROUPS = ("/aws/lambda/orders-*", "/demo/app")  # an allowlist as the vendor sends it (sorted)
 FUTURE = datetime.now(UTC).date() + timedelta(days=1)
 FUTURE_END = FUTURE + timedelta(days=31)
 EXPRESSION = {
@@ -55,6 +57,8 @@ class FakeVendor:
     vends: list[tuple[str, str]] = field(default_factory=list)
     granted: list[str] = field(default_factory=lambda: [DEFAULT])
     refused: set[str] = field(default_factory=set)  # accounts the vendor refuses (not granted)
+    # Each account's log-group allowlist, sent with the scopes that use it (LOG_GROUPS unless named here)
+    allowlists: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def vend(self, *, account_id: str, scope: str, region: str | None, assertion: str, **_: Any) -> dict[str, Any]:
         assert assertion  # the runtime always passes the caller's assertion on
@@ -62,12 +66,14 @@ class FakeVendor:
             raise ToolFailure("unauthorized", f"account {account_id} is not granted to agent agent-client-a")
         self.vends.append((account_id, scope))
         expiry = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        allowlist = self.allowlists.get(account_id, LOG_GROUPS) if SCOPES[scope].uses_log_group_allowlist else None
         return {
             "access_key": "ASIAFAKE",
             "secret_key": "fake",
             "token": "fake",
             "expiry_time": expiry,
             "region": "us-east-1",
+            "allowed_log_groups": list(allowlist) if allowlist is not None else None,
         }
 
     def list_accounts(self, *, assertion: str) -> list[dict[str, Any]]:
@@ -111,7 +117,16 @@ def _harness(monkeypatch: pytest.MonkeyPatch, granted: tuple[str, ...] = (DEFAUL
     settings = RuntimeSettings(vendor_function_name="vendor")
     rt = build_runtime(settings, vendor=vendor, verifier=callers.verifier())  # type: ignore[arg-type]
     stubbers: dict[str, Stubber] = {}
-    for service in ("ce", "cloudtrail", "budgets"):
+    for service in (
+        "ce",
+        "cloudtrail",
+        "budgets",
+        "logs",
+        "cloudwatch",
+        "savingsplans",
+        "cost-optimization-hub",
+        "compute-optimizer",
+    ):
         aws = boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         stubbers[service] = Stubber(aws)
         stubbers[service].activate()
@@ -173,6 +188,32 @@ def at(answer: Any, path: str) -> Any:
 
 
 CE_PERIOD = {"Start": "2026-04-01", "End": "2026-05-01"}
+# CloudWatch: a window of the last two hours (periods depend on how far back the window starts).
+CW_END = datetime.now(UTC).replace(second=0, microsecond=0)
+CW_START = CW_END - timedelta(hours=2)
+CW_ALARM_TYPES = ["MetricAlarm", "CompositeAlarm"]
+
+
+def cw_token(position: dict[str, Any]) -> str:
+    """A get_metrics/get_alarms page token: its position inside AWS's own paging."""
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode()
+
+
+def cw_iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+CW_METRICS = [
+    {"namespace": "AWS/EC2", "metric_name": "CPUUtilization", "dimensions": {"InstanceId": "i-0abc"},
+     "stat": "maximum", "period": 60},
+    {"id": "e1", "expression": "m1 * 2", "label": "doubled"},
+]  # fmt: skip
+CW_ALARM = {
+    "AlarmName": "acme-cpu-high", "StateValue": "ALARM", "StateReason": "Threshold Crossed: 3 datapoints > 80",
+    "StateUpdatedTimestamp": CW_END, "Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+    "Dimensions": [{"Name": "InstanceId", "Value": "i-0abc"}], "Statistic": "Average", "Period": 300,
+    "EvaluationPeriods": 3, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold",
+}  # fmt: skip
 CASES = [
     Case(
         tool="get_cost_and_usage",
@@ -972,6 +1013,205 @@ CASES += [
             "next_token": "rs-2",
         },
     ),
+    # Cost Optimization Hub: always filtered on the target account (a management account would answer its members')
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-cost_optimization_hub",
+        scope="cost_optimization_hub",
+        native={"kind": "cost_optimization_hub", "resource_type": "ec2_instance", "action_type": "Rightsize",
+                "region": "us-east-1", "max_results": 2, "next_token": "h-1", "target_account_id": ACCOUNT},
+        stringified={"kind": "cost_optimization_hub", "resource_type": "ec2_instance", "action_type": "Rightsize",
+                     "region": "us-east-1", "max_results": "2", "next_token": "h-1", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cost-optimization-hub",
+                "list_recommendations",
+                {"filter": {"accountIds": [ACCOUNT], "resourceTypes": ["Ec2Instance"], "actionTypes": ["Rightsize"],
+                            "regions": ["us-east-1"]}, "maxResults": 2, "nextToken": "h-1"},
+                {
+                    "items": [{
+                        "recommendationId": "rec-1", "accountId": ACCOUNT, "region": "us-east-1",
+                        "resourceId": "i-0abc", "resourceArn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0abc",
+                        "currentResourceType": "Ec2Instance", "recommendedResourceType": "Ec2Instance",
+                        "estimatedMonthlySavings": 138.7, "estimatedSavingsPercentage": 50.0,
+                        "estimatedMonthlyCost": 138.7, "currencyCode": "USD", "implementationEffort": "Medium",
+                        "restartNeeded": True, "actionType": "Rightsize", "rollbackPossible": True,
+                        "currentResourceSummary": "m6i.2xlarge", "recommendedResourceSummary": "m6i.xlarge",
+                        "lastRefreshTimestamp": datetime(2026, 5, 1, tzinfo=UTC), "source": "ComputeOptimizer",
+                    }],
+                    "nextToken": "h-2",
+                },
+            )
+        ],
+        expect={
+            "kind": "cost_optimization_hub",
+            "parameters": {"resource_type": "ec2_instance", "action_type": "Rightsize", "region": "us-east-1"},
+            "recommendations.0": {"recommendation_id": "rec-1", "resource_id": "i-0abc",
+                                  "resource_arn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0abc",
+                                  "region": "us-east-1", "action_type": "Rightsize", "resource_type": "Ec2Instance",
+                                  "current": "m6i.2xlarge", "recommended": "m6i.xlarge",
+                                  "estimated_monthly_savings": 138.7, "estimated_monthly_cost": 138.7,
+                                  "savings_percentage": 50.0, "currency_code": "USD",
+                                  "implementation_effort": "Medium", "restart_needed": "True",
+                                  "rollback_possible": "True", "source": "ComputeOptimizer"},
+            "next_token": "h-2",
+        },
+    ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-cost_optimization_hub-details",
+        scope="cost_optimization_hub",
+        native={"kind": "cost_optimization_hub", "recommendation_id": "rec-2", "target_account_id": ACCOUNT},
+        stringified={"kind": "cost_optimization_hub", "recommendation_id": "rec-2", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cost-optimization-hub",
+                "get_recommendation",
+                {"recommendationId": "rec-2"},
+                {
+                    "recommendationId": "rec-2", "accountId": ACCOUNT, "resourceId": "vol-0abc",
+                    "currentResourceType": "EbsVolume", "recommendedResourceType": "EbsVolume",
+                    "actionType": "Upgrade", "estimatedMonthlySavings": 20.0, "currencyCode": "USD",
+                    "costCalculationLookbackPeriodInDays": 14,
+                    "currentResourceDetails": {"ebsVolume": {"configuration": {
+                        "storage": {"type": "gp2", "sizeInGb": 1000.0}, "attachmentState": "attached"}}},
+                    "recommendedResourceDetails": {"ebsVolume": {"configuration": {
+                        "storage": {"type": "gp3", "sizeInGb": 1000.0}}}},
+                },
+            )
+        ],
+        expect={
+            "recommendation_id": "rec-2",
+            "parameters": {"recommendation_id": "rec-2"},
+            "recommendations": [{"recommendation_id": "rec-2", "resource_id": "vol-0abc", "resource_type": "EbsVolume",
+                                 "action_type": "Upgrade", "estimated_monthly_savings": 20.0, "currency_code": "USD",
+                                 "current_type": "gp2", "current_size_in_gb": 1000.0,
+                                 "current_attachment_state": "attached", "recommended_type": "gp3",
+                                 "recommended_size_in_gb": 1000.0}],
+        },
+    ),
+    # Compute Optimizer: one operation per resource type; accountIds omitted (the target account's own)
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-compute_optimizer-ec2_instance",
+        scope="compute_optimizer",
+        native={"kind": "compute_optimizer", "finding": "Overprovisioned", "region": "eu-west-1", "max_results": 2,
+                "next_token": "c-1", "target_account_id": ACCOUNT},
+        stringified={"kind": "compute_optimizer", "finding": "Overprovisioned", "region": "eu-west-1",
+                     "max_results": "2", "next_token": "c-1", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "compute-optimizer",
+                "get_ec2_instance_recommendations",
+                {"maxResults": 2, "filters": [{"name": "Finding", "values": ["Overprovisioned"]}], "nextToken": "c-1"},
+                {
+                    "instanceRecommendations": [{
+                        "instanceArn": f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0abc", "accountId": ACCOUNT,
+                        "instanceName": "batch-1", "currentInstanceType": "m6i.2xlarge", "finding": "Overprovisioned",
+                        "findingReasonCodes": ["CPUOverprovisioned", "MemoryOverprovisioned"],
+                        "recommendationOptions": [
+                            {"instanceType": "m6i.large", "rank": 2, "savingsOpportunity": {
+                                "savingsOpportunityPercentage": 75.0,
+                                "estimatedMonthlySavings": {"currency": "USD", "value": 208.0}}},
+                            {"instanceType": "m6i.xlarge", "rank": 1, "savingsOpportunity": {
+                                "savingsOpportunityPercentage": 50.0,
+                                "estimatedMonthlySavings": {"currency": "USD", "value": 138.7}}},
+                        ],
+                    }],
+                    "nextToken": "c-2",
+                },
+            )
+        ],
+        expect={
+            "kind": "compute_optimizer",
+            "parameters": {"resource_type": "ec2_instance", "finding": "Overprovisioned", "region": "eu-west-1"},
+            "recommendations": [{"resource_arn": f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0abc",
+                                 "name": "batch-1", "finding": "Overprovisioned",
+                                 "finding_reason_codes": "CPUOverprovisioned, MemoryOverprovisioned",
+                                 "current": "m6i.2xlarge", "recommended": "m6i.xlarge",
+                                 "estimated_monthly_savings": 138.7, "currency_code": "USD",
+                                 "savings_percentage": 50.0}],
+            "next_token": "c-2",
+        },
+    ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-compute_optimizer-auto_scaling_group",
+        scope="compute_optimizer",
+        native={"kind": "compute_optimizer", "resource_type": "auto_scaling_group", "finding": "NotOptimized",
+                "target_account_id": ACCOUNT},
+        stringified={"kind": "compute_optimizer", "resource_type": "auto_scaling_group", "finding": "NotOptimized",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "compute-optimizer",
+                "get_auto_scaling_group_recommendations",
+                {"maxResults": 20, "filters": [{"name": "Finding", "values": ["NotOptimized"]}]},
+                {"autoScalingGroupRecommendations": [{
+                    "autoScalingGroupArn": "arn:asg", "autoScalingGroupName": "workers", "finding": "NotOptimized",
+                    "currentConfiguration": {"instanceType": "m6i.xlarge", "desiredCapacity": 4},
+                    "recommendationOptions": [{"configuration": {"instanceType": "m6i.large"}, "rank": 1,
+                                               "savingsOpportunity": {"estimatedMonthlySavings": {
+                                                   "currency": "USD", "value": 211.4}}}],
+                }]},
+            )
+        ],
+        expect={"recommendations": [{"resource_arn": "arn:asg", "name": "workers", "finding": "NotOptimized",
+                                     "current": "m6i.xlarge", "recommended": "m6i.large",
+                                     "estimated_monthly_savings": 211.4, "currency_code": "USD"}]},
+    ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-compute_optimizer-ebs_volume",
+        scope="compute_optimizer",
+        native={"kind": "compute_optimizer", "resource_type": "ebs_volume", "max_results": 5,
+                "target_account_id": ACCOUNT},
+        stringified={"kind": "compute_optimizer", "resource_type": "ebs_volume", "max_results": "5",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "compute-optimizer",
+                "get_ebs_volume_recommendations",
+                {"maxResults": 5},
+                {"volumeRecommendations": [{
+                    "volumeArn": "arn:vol", "finding": "NotOptimized",
+                    "currentConfiguration": {"volumeType": "gp2", "volumeSize": 1000},
+                    "volumeRecommendationOptions": [{"configuration": {"volumeType": "gp3", "volumeSize": 1000},
+                                                     "rank": 1, "savingsOpportunity": {"estimatedMonthlySavings": {
+                                                         "currency": "USD", "value": 20.0}}}],
+                }]},
+            )
+        ],
+        expect={"recommendations": [{"resource_arn": "arn:vol", "finding": "NotOptimized", "current": "gp2 1000 GiB",
+                                     "recommended": "gp3 1000 GiB", "estimated_monthly_savings": 20.0,
+                                     "currency_code": "USD"}]},
+    ),
+    Case(
+        tool="get_recommendations",
+        name="get_recommendations-compute_optimizer-lambda_function",
+        scope="compute_optimizer",
+        native={"kind": "compute_optimizer", "resource_type": "lambda_function", "finding": "Unavailable",
+                "target_account_id": ACCOUNT},
+        stringified={"kind": "compute_optimizer", "resource_type": "lambda_function", "finding": "Unavailable",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "compute-optimizer",
+                "get_lambda_function_recommendations",
+                {"maxResults": 20, "filters": [{"name": "Finding", "values": ["Unavailable"]}]},
+                {"lambdaFunctionRecommendations": [{
+                    "functionArn": "arn:fn:$LATEST", "functionVersion": "$LATEST", "finding": "NotOptimized",
+                    "findingReasonCodes": ["MemoryOverprovisioned"], "currentMemorySize": 3008,
+                    "memorySizeRecommendationOptions": [{"rank": 1, "memorySize": 1024, "savingsOpportunity": {
+                        "estimatedMonthlySavings": {"currency": "USD", "value": 42.3}}}],
+                }]},
+            )
+        ],
+        expect={"recommendations": [{"resource_arn": "arn:fn:$LATEST", "finding": "NotOptimized",
+                                     "finding_reason_codes": "MemoryOverprovisioned", "current": "3008 MB",
+                                     "recommended": "1024 MB", "estimated_monthly_savings": 42.3,
+                                     "currency_code": "USD"}]},
+    ),
     Case(
         tool="get_budgets",
         name="get_budgets-budgets",
@@ -1043,6 +1283,323 @@ CASES += [
             "history": [{"start": "2026-01-01", "end": "2026-02-01", "budgeted": {"amount": 1000.0, "unit": "USD"},
                          "actual": {"amount": 930.0, "unit": "USD"}, "actual_percent_of_budget": 93.0}],
         },
+    ),
+    # CloudWatch Logs: the allowlist's groups that exist (one DescribeLogGroups per entry, answers filtered)
+    Case(
+        tool="list_log_groups",
+        scope="log_groups",
+        native={"name_prefix": "/aws/", "max_results": 5, "target_account_id": ACCOUNT},
+        stringified={"name_prefix": "/aws/", "max_results": "5", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "logs",
+                "describe_log_groups",
+                {"limit": 5, "logGroupNamePrefix": "/aws/lambda/orders-"},
+                # /aws/lambda/payments: were AWS to answer a group outside the entry, it would not be named
+                {"logGroups": [{"logGroupName": "/aws/lambda/orders-api", "creationTime": 1767225600000,
+                                "retentionInDays": 30, "storedBytes": 2048},
+                               {"logGroupName": "/aws/lambda/payments", "storedBytes": 1}]},
+            ),
+        ],
+        expect={
+            "log_groups": [{"name": "/aws/lambda/orders-api", "created": "2026-01-01T00:00:00+00:00",
+                            "retention_days": 30, "stored_bytes": 2048}],
+        },
+    ),
+    Case(
+        tool="list_log_groups",
+        name="list_log_groups-exact-entry",
+        scope="log_groups",
+        native={"name_prefix": "/demo", "target_account_id": ACCOUNT},
+        stringified={"name_prefix": "/demo", "target_account_id": ACCOUNT},
+        calls=[
+            # An exact entry: the first group under its name is itself if it exists (ASCII order); here it does not
+            ("logs", "describe_log_groups", {"limit": 1, "logGroupNamePrefix": "/demo/app"},
+             {"logGroups": [{"logGroupName": "/demo/app-secret"}], "nextToken": "more"}),
+        ],
+        expect={"log_groups": []},
+    ),
+    Case(
+        tool="logs_insights_stop_query",
+        scope="logs_insights",
+        native={"query_id": QUERY_ID, "target_account_id": ACCOUNT},
+        stringified={"query_id": QUERY_ID, "target_account_id": int(ACCOUNT)},
+        calls=[
+            ("logs", "describe_queries", {"maxResults": 1000, "queryLanguage": "CWLI", "logGroupName": "/demo/app"},
+             {"queries": [{"queryId": QUERY_ID, "logGroupName": "/demo/app", "queryString": "fields @message",
+                           "status": "Running"}]}),
+            ("logs", "stop_query", {"queryId": QUERY_ID}, {"success": True}),
+        ],
+        expect={"query_id": QUERY_ID, "stopped": True},
+    ),
+    Case(
+        tool="get_metrics",
+        name="get_metrics-data",
+        scope="cloudwatch_metrics",
+        native={"metrics": CW_METRICS, "start_time": cw_iso(CW_START), "end_time": cw_iso(CW_END),
+                "max_results": 100, "next_token": cw_token({"t": "d-1"}), "target_account_id": ACCOUNT},
+        stringified={"metrics": json.dumps(CW_METRICS), "start_time": cw_iso(CW_START), "end_time": cw_iso(CW_END),
+                     "max_results": "100", "next_token": cw_token({"t": "d-1"}), "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cloudwatch",
+                "get_metric_data",
+                {
+                    "MetricDataQueries": [
+                        {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                                                               "Dimensions": [{"Name": "InstanceId",
+                                                                               "Value": "i-0abc"}]},
+                                                    "Period": 60, "Stat": "Maximum"}},
+                        {"Id": "e1", "Expression": "m1 * 2", "Label": "doubled"},
+                    ],
+                    "StartTime": CW_START, "EndTime": CW_END, "ScanBy": "TimestampAscending", "MaxDatapoints": 100,
+                    "NextToken": "d-1",
+                },
+                {
+                    "MetricDataResults": [
+                        {"Id": "m1", "Label": "CPUUtilization", "StatusCode": "PartialData",
+                         "Timestamps": [CW_START + timedelta(minutes=1), CW_START], "Values": [97.5, 81.0]},
+                        {"Id": "e1", "Label": "doubled", "StatusCode": "Complete", "Timestamps": [CW_START],
+                         "Values": [162.0]},
+                    ],
+                    "NextToken": "d-2",
+                },
+            )
+        ],
+        expect={
+            "kind": "data",
+            "results": [{"id": "m1", "points": {cw_iso(CW_START): 81.0,
+                                                cw_iso(CW_START + timedelta(minutes=1)): 97.5}},
+                        {"id": "e1", "points": {cw_iso(CW_START): 162.0}}],
+            "next_token": cw_token({"t": "d-2", "s": cw_iso(CW_START), "e": cw_iso(CW_END)}),
+            "note": "m1: PartialData; more datapoints: at most 100 a page; pass next_token",
+        },
+    ),
+    Case(
+        tool="get_metrics",
+        name="get_metrics-list",
+        scope="cloudwatch_metrics",
+        native={"kind": "list", "metrics": [{"Namespace": "AWS/RDS", "dimensions": {"DBInstanceIdentifier": None}}],
+                "max_results": 1, "target_account_id": ACCOUNT},
+        stringified={"kind": "list",
+                     "metrics": '[{"Namespace": "AWS/RDS", "dimensions": {"DBInstanceIdentifier": null}}]',
+                     "max_results": "1", "target_account_id": ACCOUNT},
+        calls=[
+            (
+                "cloudwatch",
+                "list_metrics",
+                {"Namespace": "AWS/RDS", "Dimensions": [{"Name": "DBInstanceIdentifier"}]},
+                {
+                    "Metrics": [
+                        {"Namespace": "AWS/RDS", "MetricName": "FreeStorageSpace",
+                         "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "globex-db"}]},
+                        {"Namespace": "AWS/RDS", "MetricName": "CPUUtilization",
+                         "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "globex-db"}]},
+                    ],
+                    "NextToken": "aws-2",
+                },
+            )
+        ],
+        expect={
+            "metrics": [{"namespace": "AWS/RDS", "metric_name": "FreeStorageSpace",
+                         "dimensions": {"DBInstanceIdentifier": "globex-db"}}],
+            "next_token": cw_token({"t": None, "o": 1}),
+            "note": "1 more metrics on this page; pass next_token",
+        },
+    ),
+    Case(
+        tool="get_alarms",
+        name="get_alarms-alarms",
+        scope="cloudwatch_alarms",
+        native={"alarm_name": "acme", "max_results": 2, "target_account_id": ACCOUNT},
+        stringified={"alarm_name": "acme", "max_results": "2", "target_account_id": ACCOUNT},
+        calls=[
+            ("cloudwatch", "describe_alarms",
+             {"AlarmTypes": CW_ALARM_TYPES, "MaxRecords": 2, "StateValue": "ALARM", "AlarmNamePrefix": "acme"},
+             {"MetricAlarms": [CW_ALARM]}),
+            ("cloudwatch", "describe_alarms",
+             {"AlarmTypes": CW_ALARM_TYPES, "MaxRecords": 1, "StateValue": "INSUFFICIENT_DATA",
+              "AlarmNamePrefix": "acme"},
+             {"MetricAlarms": [], "NextToken": "x-2",
+              "CompositeAlarms": [{"AlarmName": "acme-service-down", "StateValue": "INSUFFICIENT_DATA",
+                                   "AlarmRule": 'ALARM("acme-cpu-high") AND ALARM("acme-5xx")'}]}),
+        ],
+        expect={
+            "kind": "alarms",
+            "alarms": [
+                {"name": "acme-cpu-high", "state": "ALARM", "reason": "Threshold Crossed: 3 datapoints > 80",
+                 "updated": cw_iso(CW_END), "metric": "AWS/EC2 CPUUtilization InstanceId=i-0abc",
+                 "condition": "Average > 80.0 for 3 of 3 periods of 300 s"},
+                {"name": "acme-service-down", "state": "INSUFFICIENT_DATA",
+                 "condition": 'rule: ALARM("acme-cpu-high") AND ALARM("acme-5xx")'},
+            ],
+            "next_token": cw_token({"s": 1, "t": "x-2"}),
+        },
+    ),
+    Case(
+        tool="get_alarms",
+        name="get_alarms-history",
+        scope="cloudwatch_alarms",
+        native={"kind": "history", "alarm_name": "acme-cpu-high", "history_type": "StateUpdate",
+                "start_time": cw_iso(CW_START), "max_results": 5, "next_token": "h-1", "target_account_id": ACCOUNT},
+        stringified={"kind": "history", "alarm_name": "acme-cpu-high", "history_type": "StateUpdate",
+                     "start_time": cw_iso(CW_START), "max_results": "5", "next_token": "h-1",
+                     "target_account_id": ACCOUNT},
+        calls=[
+            ("cloudwatch", "describe_alarm_history",
+             {"AlarmTypes": CW_ALARM_TYPES, "MaxRecords": 5, "AlarmName": "acme-cpu-high",
+              "HistoryItemType": "StateUpdate", "StartDate": CW_START, "NextToken": "h-1"},
+             {"AlarmHistoryItems": [{"AlarmName": "acme-cpu-high", "AlarmType": "MetricAlarm", "Timestamp": CW_END,
+                                     "HistoryItemType": "StateUpdate",
+                                     "HistorySummary": "Alarm updated from OK to ALARM", "HistoryData": "{}"}],
+              "NextToken": "h-2"}),
+        ],
+        expect={
+            "kind": "history",
+            "history": [{"name": "acme-cpu-high", "time": cw_iso(CW_END), "type": "StateUpdate",
+                         "summary": "Alarm updated from OK to ALARM"}],
+            "next_token": "h-2",
+        },
+    ),
+]  # fmt: skip
+
+
+# --- discovery and per-resource cost (issue 12): usage forecast, tags, cost categories, resources, Savings Plans --
+
+RECENT = (datetime.now(UTC).date() - timedelta(days=7)).isoformat()
+TODAY_ISO = datetime.now(UTC).date().isoformat()
+EC2_FILTER = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Elastic Compute Cloud - Compute"]}}
+PLAN_ARN = f"arn:aws:savingsplans::{ACCOUNT}:savingsplan/0f3c9a52-3b7e-4d2a-9a55-0d1f3c2b8e41"
+SP_PERIOD = {"Start": RECENT, "End": TODAY_ISO}
+CASES += [
+    Case(
+        tool="get_cost_and_usage",
+        name="get_cost_and_usage-with_resources",
+        scope=cost_explorer.SCOPE,
+        native={"start_date": RECENT, "with_resources": True, "filter": EC2_FILTER, "target_account_id": ACCOUNT},
+        stringified={"start_date": RECENT, "with_resources": "true", "filter": json.dumps(EC2_FILTER),
+                     "target_account_id": ACCOUNT},
+        calls=[
+            ("ce", "get_cost_and_usage_with_resources",
+             {"TimePeriod": {"Start": RECENT, "End": TODAY_ISO}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"],
+              "GroupBy": [{"Type": "DIMENSION", "Key": "RESOURCE_ID"}], "Filter": EC2_FILTER},
+             {"ResultsByTime": [{"TimePeriod": {"Start": RECENT, "End": TODAY_ISO}, "Total": {}, "Estimated": False,
+                                 "Groups": [{"Keys": ["i-0abc"],
+                                             "Metrics": {"UnblendedCost": {"Amount": "4.2", "Unit": "USD"}}}]}]}),
+        ],
+        expect={"group_by": ["DIMENSION:RESOURCE_ID"], "granularity": "DAILY",
+                "rows.0.keys": ["i-0abc"], "totals.UnblendedCost": {"amount": 4.2, "unit": "USD"}},
+    ),
+    Case(
+        tool="get_cost_forecast",
+        name="get_cost_forecast-usage",
+        scope=cost_explorer.SCOPE,
+        native={"start_date": FUTURE.isoformat(), "end_date": FUTURE_END.isoformat(), "metric": "USAGE_QUANTITY",
+                "filter": {"Dimensions": {"Key": "USAGE_TYPE_GROUP", "Values": ["EC2: Running Hours"]}},
+                "target_account_id": ACCOUNT},
+        stringified={"start_date": FUTURE.isoformat(), "end_date": FUTURE_END.isoformat(), "metric": "USAGE_QUANTITY",
+                     "filter": '{"Dimensions": {"Key": "USAGE_TYPE_GROUP", "Values": ["EC2: Running Hours"]}}',
+                     "target_account_id": ACCOUNT},
+        calls=[
+            ("ce", "get_usage_forecast",
+             {"TimePeriod": {"Start": FUTURE.isoformat(), "End": FUTURE_END.isoformat()}, "Metric": "USAGE_QUANTITY",
+              "Granularity": "MONTHLY", "PredictionIntervalLevel": 80,
+              "Filter": {"Dimensions": {"Key": "USAGE_TYPE_GROUP", "Values": ["EC2: Running Hours"]}}},
+             {"Total": {"Amount": "1488", "Unit": "Hrs"}, "ForecastResultsByTime": [
+                 {"TimePeriod": {"Start": FUTURE.isoformat(), "End": FUTURE_END.isoformat()}, "MeanValue": "1488",
+                  "PredictionIntervalLowerBound": "1300", "PredictionIntervalUpperBound": "1650"}]}),
+        ],
+        expect={"metric": "USAGE_QUANTITY", "total": {"amount": 1488.0, "unit": "Hrs"}, "rows.0.upper_bound": 1650.0},
+    ),
+    Case(
+        tool="get_dimension_values",
+        name="get_dimension_values-tags",
+        scope=cost_explorer.SCOPE,
+        native={"kind": "tags", "key": "team", "start_date": "2026-04-01", "end_date": "2026-05-01",
+                "search_string": "ord", "next_token": "t1", "target_account_id": ACCOUNT},
+        stringified={"kind": "tags", "key": "team", "start_date": "2026-04-01", "end_date": "2026-05-01",
+                     "search_string": "ord", "next_token": "t1", "target_account_id": ACCOUNT},
+        calls=[
+            ("ce", "get_tags", {"TimePeriod": CE_PERIOD, "TagKey": "team", "SearchString": "ord",
+                                "NextPageToken": "t1"},
+             {"Tags": ["orders"], "ReturnSize": 1, "TotalSize": 1, "NextPageToken": "t2"}),
+        ],
+        expect={"kind": "tags", "key": "team", "values": [{"value": "orders"}], "total_size": 1, "next_token": "t2"},
+    ),
+    Case(
+        tool="get_dimension_values",
+        name="get_dimension_values-cost_categories",
+        scope=cost_explorer.SCOPE,
+        native={"kind": "cost_categories", "key": "business unit", "start_date": "2026-04-01",
+                "end_date": "2026-05-01", "sort_by": "AmortizedCost", "filter": EC2_FILTER,
+                "target_account_id": ACCOUNT},
+        stringified={"kind": "cost_categories", "key": "business unit", "start_date": "2026-04-01",
+                     "end_date": "2026-05-01", "sort_by": "AmortizedCost", "filter": json.dumps(EC2_FILTER),
+                     "target_account_id": ACCOUNT},
+        calls=[
+            ("ce", "get_cost_categories",
+             {"TimePeriod": CE_PERIOD, "CostCategoryName": "business unit", "Filter": EC2_FILTER,
+              "SortBy": [{"Key": "AmortizedCost", "SortOrder": "DESCENDING"}], "MaxResults": 100},
+             {"CostCategoryNames": ["business unit"], "CostCategoryValues": ["retail", "platform"], "ReturnSize": 2,
+              "TotalSize": 2}),
+        ],
+        expect={"kind": "cost_categories", "values": [{"value": "retail"}, {"value": "platform"}]},
+    ),
+    Case(
+        tool="get_commitments",
+        name="get_commitments-savings_plans_utilization_details",
+        scope=commitments.SCOPE,
+        native={"kind": "savings_plans_utilization_details", "start_date": RECENT, "end_date": TODAY_ISO,
+                "filter": {"Dimensions": {"Key": "SAVINGS_PLAN_ARN", "Values": [PLAN_ARN]}}, "max_results": 5,
+                "next_token": "d1", "target_account_id": ACCOUNT},
+        stringified={"kind": "savings_plans_utilization_details", "start_date": RECENT, "end_date": TODAY_ISO,
+                     "filter": json.dumps({"Dimensions": {"Key": "SAVINGS_PLAN_ARN", "Values": [PLAN_ARN]}}),
+                     "max_results": "5", "next_token": "d1", "target_account_id": ACCOUNT},
+        calls=[
+            ("ce", "get_savings_plans_utilization_details",
+             {"TimePeriod": SP_PERIOD, "Filter": {"Dimensions": {"Key": "SAVINGS_PLAN_ARN", "Values": [PLAN_ARN]}},
+              "MaxResults": 5, "NextToken": "d1"},
+             {"SavingsPlansUtilizationDetails": [
+                 {"SavingsPlanArn": PLAN_ARN, "Attributes": {"PaymentOption": "No Upfront"},
+                  "Utilization": {"TotalCommitment": "100", "UsedCommitment": "90", "UnusedCommitment": "10",
+                                  "UtilizationPercentage": "90"},
+                  "Savings": {"NetSavings": "30", "OnDemandCostEquivalent": "130"}}],
+              "Total": {"Utilization": {"UtilizationPercentage": "90"}}, "TimePeriod": SP_PERIOD,
+              "NextToken": "d2"}),
+        ],
+        expect={"rows.0": {"start": RECENT, "end": TODAY_ISO, "savings_plan_arn": PLAN_ARN,
+                           "attributes": {"PaymentOption": "No Upfront"}, "total_commitment": 100.0,
+                           "used_commitment": 90.0, "unused_commitment": 10.0, "utilization_percentage": 90.0,
+                           "net_savings": 30.0, "on_demand_cost_equivalent": 130.0},
+                "total.utilization_percentage": 90.0, "next_token": "d2"},
+    ),
+    Case(
+        tool="get_commitments",
+        name="get_commitments-savings_plans_inventory",
+        scope=commitments.INVENTORY_SCOPE,
+        native={"kind": "savings_plans_inventory", "states": ["active", "queued", "active"], "max_results": 10,
+                "next_token": "abc=", "target_account_id": ACCOUNT},
+        stringified={"kind": "savings_plans_inventory", "states": '["active", "queued", "active"]',
+                     "max_results": "10", "next_token": "abc=", "target_account_id": ACCOUNT},
+        calls=[
+            ("savingsplans", "describe_savings_plans",
+             {"states": ["active", "queued"], "maxResults": 10, "nextToken": "abc="},
+             {"savingsPlans": [{"savingsPlanId": "0f3c9a52-3b7e-4d2a-9a55-0d1f3c2b8e41", "savingsPlanArn": PLAN_ARN,
+                                "start": "2025-01-01T00:00:00.000Z", "end": "2028-01-01T00:00:00.000Z",
+                                "state": "active", "region": "us-east-1", "savingsPlanType": "Compute",
+                                "paymentOption": "No Upfront", "productTypes": ["EC2", "Fargate"],
+                                "currency": "USD", "commitment": "2.24", "upfrontPaymentAmount": "0",
+                                "recurringPaymentAmount": "2.24", "termDurationInSeconds": 94608000}],
+              "nextToken": "def="}),
+        ],
+        expect={"rows.0": {"start": "2025-01-01T00:00:00.000Z", "end": "2028-01-01T00:00:00.000Z",
+                           "savings_plan_arn": PLAN_ARN,
+                           "attributes": {"savings_plan_id": "0f3c9a52-3b7e-4d2a-9a55-0d1f3c2b8e41",
+                                          "savings_plan_type": "Compute", "payment_option": "No Upfront",
+                                          "state": "active", "region": "us-east-1", "currency": "USD",
+                                          "product_types": "EC2, Fargate", "term_years": "3.0"},
+                           "commitment": 2.24, "upfront_payment_amount": 0.0, "recurring_payment_amount": 2.24},
+                "next_token": "def="},
     ),
 ]  # fmt: skip
 
@@ -1351,7 +1908,7 @@ _TODAY = datetime.now(UTC).date()
             "end_date",
             "3 months",
         ),
-        ("get_cost_forecast", {"metric": "USAGE_QUANTITY"}, "metric", ""),
+        ("get_cost_forecast", {"metric": "USAGE_HOURS"}, "metric", ""),
     ],
 )
 def test_combinations_cost_explorer_refuses_are_refused_before_any_vend(
@@ -1450,8 +2007,15 @@ def test_deeply_nested_filter_is_a_clear_error_not_a_recursion_error(harness: Ha
         ("ri_recommendations", ("ce:GetReservationPurchaseRecommendation",)),
         ("rightsizing", ("ce:GetRightsizingRecommendation",)),
         ("budgets", ("budgets:ViewBudget",)),
+        ("log_groups", ("logs:DescribeLogGroups",)),  # Resource "*": no resource type (the allowlist filters names)
+        ("cloudwatch_metrics", ("cloudwatch:GetMetricData", "cloudwatch:ListMetrics")),
+        ("cloudwatch_alarms", ("cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms")),
         ("commitments", ("ce:GetReservationCoverage", "ce:GetReservationUtilization",
-                         "ce:GetSavingsPlansCoverage", "ce:GetSavingsPlansUtilization")),
+                         "ce:GetSavingsPlansCoverage", "ce:GetSavingsPlansUtilization",
+                         "ce:GetSavingsPlansUtilizationDetails")),
+        ("savings_plans_inventory", ("savingsplans:DescribeSavingsPlans",)),
+        ("cost_explorer", ("ce:GetCostAndUsage", "ce:GetCostAndUsageWithResources", "ce:GetCostCategories",
+                           "ce:GetCostForecast", "ce:GetDimensionValues", "ce:GetTags", "ce:GetUsageForecast")),
     ],
 )  # fmt: skip
 def test_each_new_scope_holds_only_its_actions(scope: str, actions: tuple[str, ...]) -> None:
@@ -1459,3 +2023,311 @@ def test_each_new_scope_holds_only_its_actions(scope: str, actions: tuple[str, .
     assert SCOPES[scope].all_actions == actions
     policy = json.loads(session_policy(scope, account_id=ACCOUNT))
     assert [s["Action"] for s in policy["Statement"]] == [list(actions)]
+
+
+# --- CloudWatch Logs: log-group discovery, stopping a query, many-accounts lookups and queries -------------------
+
+LOGS_OTHER = "444444444444"
+LOGS_UNGRANTED = "555555555555"
+
+
+@pytest.fixture
+def logs_harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    yield from _harness(monkeypatch, granted=(ACCOUNT, LOGS_OTHER))
+
+
+def test_list_log_groups_pages_within_an_entry_then_moves_to_the_next(harness: Harness) -> None:
+    # Given a prefix entry with more groups than one page, then an exact entry
+    logs = harness.stubbers["logs"]
+    orders = "/aws/lambda/orders-"
+    logs.add_response("describe_log_groups", {"logGroups": [{"logGroupName": f"{orders}api"}], "nextToken": "t2"},
+                      {"limit": 1, "logGroupNamePrefix": orders})  # fmt: skip
+    # When one group per page is asked, then the answer continues inside the entry
+    is_error, first = harness.call("list_log_groups", {"max_results": 1, "target_account_id": ACCOUNT})
+    assert not is_error, first
+    assert (first["log_groups"], first["next_token"]) == ([{"name": f"{orders}api"}], "0:t2")
+    logs.add_response("describe_log_groups", {"logGroups": [{"logGroupName": f"{orders}web"}]},
+                      {"limit": 2, "logGroupNamePrefix": orders, "nextToken": "t2"})  # fmt: skip
+    logs.add_response("describe_log_groups", {"logGroups": [{"logGroupName": "/demo/app"}]},
+                      {"limit": 1, "logGroupNamePrefix": "/demo/app"})  # fmt: skip
+    is_error, second = harness.call(
+        "list_log_groups", {"max_results": 2, "next_token": first["next_token"], "target_account_id": ACCOUNT}
+    )
+    assert not is_error, second
+    assert [g["name"] for g in second["log_groups"]] == [f"{orders}web", "/demo/app"]
+    assert "next_token" not in second
+
+
+def test_list_log_groups_makes_a_bounded_number_of_requests(harness: Harness) -> None:
+    # Given an allowlist of 12 exact names, none of which exists
+    names = tuple(f"/app/{i:02d}" for i in range(12))
+    harness.vendor.allowlists[ACCOUNT] = names
+    for name in names[:10]:
+        harness.stubbers["logs"].add_response(
+            "describe_log_groups", {"logGroups": []}, {"limit": 1, "logGroupNamePrefix": name}
+        )
+    is_error, answer = harness.call("list_log_groups", {"target_account_id": ACCOUNT})
+    assert not is_error, answer
+    assert answer["log_groups"] == []
+    assert answer["next_token"] == "10:"  # the next call starts with the eleventh entry
+
+
+def test_an_entry_covered_by_another_is_not_asked_twice_and_a_prefix_outside_asks_nothing(harness: Harness) -> None:
+    harness.vendor.allowlists[ACCOUNT] = ("/aws/*", "/aws/lambda/orders-*", "/aws/lambda/orders-api", "/demo/app")
+    harness.stubbers["logs"].add_response(
+        "describe_log_groups", {"logGroups": [{"logGroupName": "/aws/lambda/orders-api"}]},
+        {"limit": 20, "logGroupNamePrefix": "/aws/lambda/"},
+    )  # fmt: skip
+    is_error, answer = harness.call("list_log_groups", {"name_prefix": "/aws/lambda/", "target_account_id": ACCOUNT})
+    assert not is_error, answer
+    assert answer["log_groups"] == [{"name": "/aws/lambda/orders-api"}]
+    # And a prefix no entry allows makes no request and names nothing
+    is_error, answer = harness.call("list_log_groups", {"name_prefix": "/secret/", "target_account_id": ACCOUNT})
+    assert (is_error, answer) == (False, {"target_account_id": ACCOUNT, "log_groups": []})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"name_prefix": "/aws/lambda/*"}, "name_prefix"),  # logGroupNamePrefix pattern [\.\-_/#A-Za-z0-9]+
+        ({"max_results": 51}, "max_results"),  # DescribeLogGroups limit 1-50
+        ({"next_token": "7:x"}, "next_token"),  # not one of this listing's requests
+        ({"next_token": "x"}, "next_token"),
+    ],
+)
+def test_list_log_groups_refuses_what_describe_log_groups_would(
+    harness: Harness, arguments: dict[str, Any], field: str
+) -> None:
+    is_error, answer = harness.call("list_log_groups", {**arguments, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{field}:") or f"{field}" in answer["message"], answer
+    assert harness.clients == []  # no DescribeLogGroups
+
+
+def test_without_an_allowlist_nothing_is_listed_or_stopped(harness: Harness) -> None:
+    harness.vendor.allowlists[ACCOUNT] = ()
+    for tool, arguments in (("list_log_groups", {}), ("logs_insights_stop_query", {"query_id": QUERY_ID})):
+        is_error, answer = harness.call(tool, {**arguments, "target_account_id": ACCOUNT})
+        assert is_error
+        assert answer["error_type"] == "access_denied"
+        assert f"no log groups are allowlisted for Logs Insights in account {ACCOUNT}" in answer["message"]
+    assert harness.clients == []
+
+
+@pytest.mark.parametrize(
+    ("described", "error_type", "says"),
+    [
+        # StopQuery: "If the query has already ended, the operation returns an error" (refused before it)
+        ({"logGroupName": "/demo/app", "status": "Complete"}, "invalid_parameter", "not running (status Complete)"),
+        # a query over a group outside the allowlist is not found, whatever its status
+        ({"logGroupName": "/demo/app", "status": "Running", "queryString": "SOURCE '/secret' | fields card"},
+         "not_found", "not a query over the allowlisted log groups"),
+    ],
+)  # fmt: skip
+def test_stop_query_stops_only_a_running_query_over_allowlisted_groups(
+    harness: Harness, described: dict[str, Any], error_type: str, says: str
+) -> None:
+    harness.stubbers["logs"].add_response(
+        "describe_queries", {"queries": [{"queryId": QUERY_ID, **described}]},
+        {"maxResults": 1000, "queryLanguage": "CWLI", "logGroupName": "/demo/app"},
+    )  # fmt: skip
+    is_error, answer = harness.call("logs_insights_stop_query", {"query_id": QUERY_ID, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == error_type
+    assert says in answer["message"]
+    assert "secret" not in answer["message"]  # StopQuery never ran: the stubber holds no answer for it
+
+
+def test_stop_query_refuses_a_malformed_id_before_any_vend(harness: Harness) -> None:
+    is_error, answer = harness.call("logs_insights_stop_query", {"query_id": "x" * 40, "target_account_id": ACCOUNT})
+    assert (is_error, answer["error_type"]) == (True, "invalid_parameter")
+    assert answer["message"].startswith("query_id:")
+    assert harness.vendor.vends == []
+
+
+def test_lookup_events_of_several_accounts_one_entry_each(logs_harness: Harness) -> None:
+    # Given two granted accounts and one the vendor refuses
+    harness = logs_harness
+    harness.vendor.refused = {LOGS_UNGRANTED}
+    request = {"MaxResults": 5, "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "ConsoleLogin"}]}
+    for _ in range(2):
+        harness.stubbers["cloudtrail"].add_response(
+            "lookup_events", {"Events": [{"EventId": "e-1", "EventName": "ConsoleLogin"}], "NextToken": "n"}, request
+        )
+    # When
+    is_error, answer = harness.call(
+        "lookup_events",
+        {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "max_results": 5,
+         "target_account_ids": [ACCOUNT, LOGS_UNGRANTED, LOGS_OTHER]},
+    )  # fmt: skip
+    # Then each account has its own entry (and its own next_token to page with target_account_id)
+    assert not is_error, answer
+    assert list(answer["accounts"]) == [ACCOUNT, LOGS_UNGRANTED, LOGS_OTHER]
+    for account in (ACCOUNT, LOGS_OTHER):
+        assert answer["accounts"][account]["events"][0]["event_id"] == "e-1"
+        assert answer["accounts"][account]["next_token"] == "n"
+    assert answer["accounts"][LOGS_UNGRANTED]["error_type"] == "unauthorized"
+    assert sorted(harness.vendor.vends) == [(ACCOUNT, "cloudtrail"), (LOGS_OTHER, "cloudtrail")]
+
+
+def test_logs_insights_query_of_several_accounts_each_over_its_own_allowlist(logs_harness: Harness) -> None:
+    # Given /demo/app allowlisted in 222... only (444... allowlists /globex/billing), and 555... not granted
+    harness = logs_harness
+    harness.vendor.refused = {LOGS_UNGRANTED}
+    harness.vendor.allowlists = {ACCOUNT: ("/demo/app",), LOGS_OTHER: ("/globex/billing",)}
+    start, end = "2026-05-01T00:00:00Z", "2026-05-01T01:00:00Z"
+    harness.stubbers["logs"].add_response(
+        "start_query", {"queryId": QUERY_ID},
+        {"logGroupNames": ["/demo/app"], "startTime": 1777593600, "endTime": 1777597200,
+         "queryString": "fields @message", "queryLanguage": "CWLI", "limit": 10},
+    )  # fmt: skip
+    harness.stubbers["logs"].add_response(
+        "get_query_results", {"status": "Complete", "results": [[{"field": "@message", "value": "hi"}]]},
+        {"queryId": QUERY_ID},
+    )  # fmt: skip
+    # When
+    is_error, answer = harness.call(
+        "logs_insights_query",
+        {"query_string": "fields @message", "log_group_names": ["/demo/app"], "start_time": start, "end_time": end,
+         "max_results": 10, "target_account_ids": [ACCOUNT, LOGS_OTHER, LOGS_UNGRANTED]},
+    )  # fmt: skip
+    # Then 222... ran with its own query id; 444... is refused in its own entry, naming its own allowlist only
+    assert not is_error, answer
+    entries = answer["accounts"]
+    assert entries[ACCOUNT] == {"query_id": QUERY_ID, "status": "Complete", "results": [{"@message": "hi"}],
+                                "statistics": {}}  # fmt: skip
+    assert entries[LOGS_OTHER]["error_type"] == "invalid_parameter"
+    assert entries[LOGS_OTHER]["message"] == (
+        f"log_group_names: /demo/app not on the allowlist of account {LOGS_OTHER}; allowed: /globex/billing"
+    )
+    assert entries[LOGS_UNGRANTED]["error_type"] == "unauthorized"
+    assert "/globex/billing" not in json.dumps(entries[ACCOUNT])
+    assert [c for c in harness.clients if c[0] == "logs"] == [("logs", ACCOUNT, "logs_insights")] * 2
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("lookup_events", {"next_token": "n", "target_account_ids": [ACCOUNT]}, "next_token"),
+        ("lookup_events", {"target_account_id": ACCOUNT, "target_account_ids": [ACCOUNT]}, "target_account_ids"),
+        ("logs_insights_query", {"query_string": "fields @message", "target_account_id": ACCOUNT,
+                                 "target_account_ids": [ACCOUNT]}, "target_account_ids"),
+        # SOURCE is refused for every account at once, before any vend
+        ("logs_insights_query", {"query_string": "SOURCE '/secret' | fields @message",
+                                 "target_account_ids": [ACCOUNT, LOGS_OTHER]}, "query_string"),
+    ],
+)  # fmt: skip
+def test_many_accounts_combinations_refused_before_any_vend(
+    logs_harness: Harness, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    is_error, answer = logs_harness.call(tool, arguments)
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{field}:"), answer
+    assert logs_harness.vendor.vends == []
+
+
+# --- discovery and per-resource cost (issue 12): what the API Reference refuses is refused before any vend ----
+
+_OLD = (datetime.now(UTC).date() - timedelta(days=20)).isoformat()
+_RDS = {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Relational Database Service"]}}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field", "says"),
+    [
+        # GetCostAndUsageWithResources: the last 14 days; DAILY (HOURLY for EC2 instances); a SERVICE filter;
+        # grouped or filtered by a ResourceId
+        ("get_cost_and_usage", {"with_resources": True, "filter": EC2_FILTER, "granularity": "MONTHLY"},
+         "granularity", "DAILY"),
+        ("get_cost_and_usage", {"with_resources": True}, "filter", "SERVICE"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": {"Dimensions": {"Key": "REGION", "Values": ["x"]}}},
+         "filter", "SERVICE"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": {"Not": EC2_FILTER}}, "filter", "SERVICE"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": _RDS, "granularity": "HOURLY"},
+         "granularity", "Amazon Elastic Compute Cloud - Compute"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": EC2_FILTER, "start_date": _OLD},
+         "start_date", "14 days"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": EC2_FILTER,
+                                "group_by": [{"Type": "DIMENSION", "Key": "USAGE_TYPE"}]}, "group_by", "RESOURCE_ID"),
+        ("get_cost_and_usage", {"with_resources": True, "filter": {"Dimensions": {
+            "Key": "SERVICE", "Values": ["x"], "MatchOptions": ["CONTAINS"]}}}, "filter.Dimensions.MatchOptions",
+         "GetCostAndUsageWithResources"),
+        ("get_cost_and_usage", {"group_by": [{"Type": "DIMENSION", "Key": "RESOURCE_ID"}]}, "group_by[0].Key",
+         "with_resources=true"),
+        # GetUsageForecast / GetCostForecast: each its own filter dimensions
+        ("get_cost_forecast", {"metric": "USAGE_QUANTITY", "filter": {"Dimensions": {"Key": "RESOURCE_ID",
+                                                                                      "Values": ["i-1"]}}},
+         "filter.Dimensions.Key", "GetUsageForecast"),
+        ("get_cost_forecast", {"filter": {"Dimensions": {"Key": "LINKED_ACCOUNT_NAME", "Values": ["a"]}}},
+         "filter.Dimensions.Key", "GetCostForecast"),
+        ("get_cost_forecast", {"metric": "NORMALIZED_USAGE_AMOUNT", "granularity": "DAILY",
+                               "end_date": (_TODAY + timedelta(days=200)).isoformat()}, "end_date", "3 months"),
+        # GetDimensionValues / GetTags / GetCostCategories: "when using SortBy, NextPageToken and SearchString
+        # aren't supported"; MaxResults "is only used when SortBy is provided"; SortBy needs COST_AND_USAGE
+        ("get_dimension_values", {"kind": "tags", "sort_by": "UnblendedCost", "search_string": "a"},
+         "search_string", "GetTags"),
+        ("get_dimension_values", {"kind": "cost_categories", "sort_by": "UnblendedCost", "next_token": "x"},
+         "next_token", "GetCostCategories"),
+        ("get_dimension_values", {"dimension": "SERVICE", "max_results": 5}, "max_results", "SortBy"),
+        ("get_dimension_values", {"dimension": "SERVICE", "sort_by": "UnblendedCost", "context": "RESERVATIONS"},
+         "sort_by", "COST_AND_USAGE"),
+        ("get_dimension_values", {"kind": "tags", "dimension": "SERVICE"}, "dimension", "kind=dimension"),
+        ("get_dimension_values", {}, "dimension", "required"),
+        ("get_dimension_values", {"dimension": "SERVICE", "key": "team"}, "key", "tags"),
+        ("get_dimension_values", {"kind": "tags", "context": "RESERVATIONS"}, "context", "GetTags"),
+        ("get_dimension_values", {"kind": "cost_categories", "key": "x" * 51}, "key", "50"),
+        ("get_dimension_values", {"kind": "hashtags"}, "kind", ""),
+        # GetSavingsPlansUtilizationDetails: no granular or grouped data, its own filter, no future end date
+        ("get_commitments", {"kind": "savings_plans_utilization_details", "granularity": "DAILY"}, "granularity",
+         "per period"),
+        ("get_commitments", {"kind": "savings_plans_utilization_details", "group_by": ["SERVICE"]}, "group_by",
+         "no group_by"),
+        ("get_commitments", {"kind": "savings_plans_utilization_details",
+                             "filter": {"Dimensions": {"Key": "SAVINGS_PLANS_TYPE", "Values": ["COMPUTE_SP"]}}},
+         "filter.Dimensions.Key", "GetSavingsPlansUtilizationDetails"),
+        ("get_commitments", {"kind": "savings_plans_utilization_details",
+                             "end_date": (_TODAY + timedelta(days=2)).isoformat()}, "end_date", "future"),
+        # DescribeSavingsPlans takes states and paging only
+        ("get_commitments", {"kind": "savings_plans_inventory", "start_date": "2026-01-01"}, "start_date",
+         "DescribeSavingsPlans"),
+        ("get_commitments", {"kind": "savings_plans_inventory", "filter": EC2_FILTER}, "filter",
+         "DescribeSavingsPlans"),
+        ("get_commitments", {"kind": "savings_plans_inventory", "states": ["expired"]}, "states.0", "active"),
+        ("get_commitments", {"kind": "savings_plans_utilization", "states": ["active"]}, "states",
+         "savings_plans_inventory"),
+    ],
+)  # fmt: skip
+def test_discovery_combinations_aws_refuses_are_refused_before_any_vend(
+    harness: Harness, tool: str, arguments: dict[str, Any], field: str, says: str
+) -> None:
+    is_error, answer = harness.call(tool, {**arguments, "target_account_id": ACCOUNT})
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert answer["message"].startswith(f"{field}:"), answer
+    assert says in answer["message"]
+    assert harness.vendor.vends == []
+
+
+def test_with_resources_data_unavailable_says_resource_level_data_is_opt_in(harness: Harness) -> None:
+    # Given resource-level data is not enabled in the account (AWS answers DataUnavailableException)
+    request = {"TimePeriod": {"Start": RECENT, "End": TODAY_ISO}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"],
+               "GroupBy": [{"Type": "DIMENSION", "Key": "RESOURCE_ID"}], "Filter": EC2_FILTER}  # fmt: skip
+    harness.stubbers["ce"].add_client_error(
+        "get_cost_and_usage_with_resources", service_error_code="DataUnavailableException",
+        service_message="Data is not available.", http_status_code=400, expected_params=request,
+    )  # fmt: skip
+
+    # When
+    is_error, answer = harness.call(
+        "get_cost_and_usage",
+        {"with_resources": True, "start_date": RECENT, "filter": EC2_FILTER, "target_account_id": ACCOUNT},
+    )
+
+    # Then the agent reads AWS's answer and what to do about it
+    assert is_error
+    assert answer["error_type"] == "invalid_parameter"
+    assert "DataUnavailableException" in answer["message"]
+    assert "opt-in" in answer["message"]
+    assert "Cost Explorer settings" in answer["message"]

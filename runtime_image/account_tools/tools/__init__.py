@@ -203,13 +203,16 @@ def read_only_tool(
     output: type[BaseModel],
     idempotent: bool = True,
     open_world: bool = True,
+    read_only: bool = True,
 ) -> Callable[[ToolBody], ToolBody]:
-    """Register a read-only tool with its title, annotations, output model and structured errors.
+    """Register a tool (read-only unless ``read_only=False``) with its title, annotations, output model and errors.
 
     The MCP spec's annotation defaults are ``readOnlyHint: false``, ``destructiveHint: true``,
-    ``openWorldHint: true``: every tool here states ``readOnlyHint: true`` so clients do not treat a
-    read as destructive. The body returns a dict; the SDK validates it against ``output`` (which becomes the
-    tool's ``outputSchema``) before it is sent.
+    ``openWorldHint: true``: a read states ``readOnlyHint: true`` so clients do not treat it as
+    destructive. The few tools that change something (stopping a running query) state
+    ``readOnlyHint: false`` with ``destructiveHint: false``: they delete and overwrite nothing. The body
+    returns a dict; the SDK validates it against ``output`` (which becomes the tool's ``outputSchema``)
+    before it is sent.
 
     Args:
         server: The MCP server.
@@ -219,6 +222,7 @@ def read_only_tool(
         output: The pydantic model of a successful result.
         idempotent: False when a call starts something new each time (e.g. a query that is billed).
         open_world: False when the tool reads only this platform's own data (e.g. the registry).
+        read_only: False when the tool changes state in the account (e.g. stops a query it may stop).
 
     Raises:
         ValueError: The docstring (the description the model reads) is missing or too long.
@@ -231,9 +235,10 @@ def read_only_tool(
         wrapped = structured_errors(rt, name)(fn)
         # The SDK derives outputSchema from the return annotation; the body's dict is validated against it.
         wrapped.__signature__ = inspect.signature(fn).replace(return_annotation=output)  # type: ignore[attr-defined]
-        # destructiveHint is meaningful only when readOnlyHint is false (MCP spec), so it is left out.
+        # destructiveHint is meaningful only when readOnlyHint is false (MCP spec), so a read leaves it out.
         annotations = ToolAnnotations(
-            read_only_hint=True,
+            read_only_hint=read_only,
+            destructive_hint=None if read_only else False,
             idempotent_hint=idempotent,
             open_world_hint=open_world,
         )

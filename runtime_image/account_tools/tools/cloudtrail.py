@@ -1,6 +1,6 @@
 # mypy: disable-error-code="valid-type"
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
-"""CloudTrail event history: ``lookup_events`` (management events of the last 90 days)."""
+"""CloudTrail event history: ``lookup_events`` (management events of the last 90 days), of one or several accounts."""
 
 import json
 from datetime import datetime
@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from mcp.server import MCPServer
 from pydantic import Field
 
+from account_tools import fanout
 from account_tools.errors import ToolFailure
 from account_tools.models import TrailEvents
-from account_tools.params import AccountIdParam, LenientBool, NextTokenParam, lenient_int
+from account_tools.params import AccountIdParam, LenientBool, NextTokenParam, TargetAccountIdsParam, lenient_int
 from account_tools.tools import ToolRuntime, read_only_tool
 from account_tools.tools.logs_insights import parse_time
 
@@ -81,15 +82,16 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             LenientBool, Field(description="add each full CloudTrail record as cloudtrail_event, default false")
         ] = False,
         target_account_id: AccountIdParam = None,
+        target_account_ids: TargetAccountIdsParam = None,
     ) -> dict[str, Any]:
-        """Look up CloudTrail management events (last 90 days) in an account, newest first.
+        """Look up CloudTrail management events (last 90 days), newest first: who did what, when.
 
-        Answers "who did what, when": filter by one attribute (e.g. EventName, Username)
-        and a time range. Pages with next_token.
+        Filter by one attribute (e.g. EventName, Username) and a time range.
 
         Example: lookup_events(attribute_key="EventName", attribute_value="ConsoleLogin",
-        max_results=10, target_account_id="222222222222")
+        target_account_id="222222222222")
         """
+        fanout.refuse_mixed(target_account_id, target_account_ids, next_token)
         if (attribute_key is None) != (attribute_value is None):
             missing = "attribute_value" if attribute_value is None else "attribute_key"
             raise ToolFailure("invalid_parameter", f"{missing}: attribute_key and attribute_value go together")
@@ -106,12 +108,16 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             params["EndTime"] = end
         if next_token:
             params["NextToken"] = next_token
-        account = await rt.account(target_account_id)
-        response = await rt.clients.call("cloudtrail", "lookup_events", account_id=account, scope=SCOPE, **params)
-        result: dict[str, Any] = {
-            "target_account_id": account,
-            "events": [_event(e, include_raw=include_raw_event is True) for e in response.get("Events", [])],
-        }
-        if response.get("NextToken"):
-            result["next_token"] = response["NextToken"]
-        return result
+
+        async def one(account: str) -> dict[str, Any]:
+            response = await rt.clients.call("cloudtrail", "lookup_events", account_id=account, scope=SCOPE, **params)
+            result: dict[str, Any] = {
+                "events": [_event(e, include_raw=include_raw_event is True) for e in response.get("Events", [])]
+            }
+            if response.get("NextToken"):
+                result["next_token"] = response["NextToken"]
+            return result
+
+        return await fanout.answer(
+            {}, one, target_account_id=target_account_id, target_account_ids=target_account_ids, resolve=rt.account
+        )

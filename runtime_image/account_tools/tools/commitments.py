@@ -6,6 +6,11 @@ Same date rules as ``cost_explorer``: ``YYYY-MM-DD``, ``end_date`` exclusive,
 validated before any AWS call. Amounts and percentages come back as numbers.
 Each kind is one API; what that API does not take (its group keys, paging) is
 refused naming the kind (see ``cost_rules`` for the rules taken from the API reference).
+
+``savings_plans_utilization_details`` is one row per Savings Plan (GetSavingsPlansUtilizationDetails: "This
+doesn't support granular or grouped data"); ``savings_plans_inventory`` lists the Savings Plans themselves
+(Savings Plans API ``DescribeSavingsPlans``: ``states``, ``maxResults`` 1-1000, ``nextToken``), one row per plan
+with its term as start and end, under a scope of its own (another service).
 """
 
 from dataclasses import dataclass
@@ -29,9 +34,15 @@ from account_tools.tools import ToolRuntime, read_only_tool
 from account_tools.tools.cost_explorer import EndDate, StartDate, amount, period_param, time_period, today
 
 SCOPE = "commitments"
+INVENTORY_SCOPE = "savings_plans_inventory"
+INVENTORY = "savings_plans_inventory"
 CommitmentKind = Literal[
-    "savings_plans_coverage", "savings_plans_utilization", "reservation_coverage", "reservation_utilization"
-]
+    "savings_plans_coverage", "savings_plans_utilization", "savings_plans_utilization_details", INVENTORY,
+    "reservation_coverage", "reservation_utilization",
+]  # fmt: skip
+SavingsPlanState = Literal[
+    "payment-pending", "payment-failed", "active", "retired", "queued", "queued-deleted", "pending-return", "returned"
+]  # fmt: skip
 CommitmentGroupKey = Literal[
     "SERVICE", "INSTANCE_FAMILY", "AZ", "CACHE_ENGINE", "DATABASE_ENGINE", "DEPLOYMENT_OPTION", "INSTANCE_TYPE",
     "INVOICING_ENTITY", "LINKED_ACCOUNT", "OPERATING_SYSTEM", "PLATFORM", "REGION", "TENANCY", "SUBSCRIPTION_ID",
@@ -48,6 +59,7 @@ class _Kind:
     max_group_keys: int = 0
     max_results_param: str | None = "MaxResults"  # None: the API does not page
     page_param: str | None = "NextPageToken"  # the API's paging token parameter and answer key
+    granularity: bool = True  # False: the API takes no Granularity
 
 
 KINDS: dict[str, _Kind] = {
@@ -57,6 +69,10 @@ KINDS: dict[str, _Kind] = {
     ),
     "savings_plans_utilization": _Kind(
         "get_savings_plans_utilization", cost_rules.SAVINGS_PLANS_UTILIZATION, max_results_param=None, page_param=None
+    ),
+    "savings_plans_utilization_details": _Kind(
+        "get_savings_plans_utilization_details", cost_rules.SAVINGS_PLANS_UTILIZATION_DETAILS, page_param="NextToken",
+        granularity=False,
     ),
     "reservation_coverage": _Kind(
         "get_reservation_coverage", cost_rules.RESERVATION_COVERAGE,
@@ -74,7 +90,7 @@ OptionalGranularity = Annotated[
 ]
 
 
-_NOT_NUMBERS = ("TimePeriod", "Attributes", "Groups", "Key", "Value")
+_NOT_NUMBERS = ("TimePeriod", "Attributes", "Groups", "Key", "Value", "SavingsPlanArn")
 
 
 def _flatten(raw: dict[str, Any]) -> dict[str, float]:
@@ -141,7 +157,12 @@ def _base(
 
 
 def _refuse_unsupported(
-    kind: str, spec: _Kind, group_by: list[str] | None, max_results: int | None, next_token: str | None
+    kind: str,
+    spec: _Kind,
+    group_by: list[str] | None,
+    max_results: int | None,
+    next_token: str | None,
+    granularity: str | None,
 ) -> None:
     """Refuse what this kind's API does not take, naming the field and the kind.
 
@@ -149,6 +170,8 @@ def _refuse_unsupported(
         ToolFailure: ``invalid_parameter``.
     """
     api = spec.rules.api
+    if granularity and not spec.granularity:
+        raise ToolFailure("invalid_parameter", f"granularity: {api} (kind={kind}) has no rows per period")
     if group_by:
         if not spec.group_keys:
             raise ToolFailure("invalid_parameter", f"group_by: {api} (kind={kind}) takes no group_by")
@@ -177,6 +200,18 @@ def _rows(kind: str, response: dict[str, Any]) -> tuple[dict[str, float] | None,
             }
             for c in response.get("SavingsPlansCoverages", [])
         ]
+    if kind == "savings_plans_utilization_details":
+        period = response.get("TimePeriod", {})
+        return _flatten(response.get("Total", {})), [
+            {
+                "start": period.get("Start", ""),
+                "end": period.get("End", ""),
+                "savings_plan_arn": d.get("SavingsPlanArn"),
+                "attributes": d.get("Attributes", {}),
+                **_flatten(d),
+            }
+            for d in response.get("SavingsPlansUtilizationDetails", [])
+        ]
     if kind == "savings_plans_utilization":
         return _flatten(response.get("Total", {})), [
             {"start": u["TimePeriod"]["Start"], "end": u["TimePeriod"]["End"], **_flatten(u)}
@@ -203,15 +238,64 @@ def _rows(kind: str, response: dict[str, Any]) -> tuple[dict[str, float] | None,
     ]
 
 
+_PLAN_TEXT = {
+    "savingsPlanId": "savings_plan_id", "savingsPlanType": "savings_plan_type", "paymentOption": "payment_option",
+    "state": "state", "region": "region", "ec2InstanceFamily": "ec2_instance_family", "currency": "currency",
+}  # fmt: skip
+_PLAN_NUMBERS = {
+    "commitment": "commitment",  # per hour
+    "upfrontPaymentAmount": "upfront_payment_amount",
+    "recurringPaymentAmount": "recurring_payment_amount",
+}
+SECONDS_PER_YEAR = 365 * 24 * 3600
+
+
+def _plan(raw: dict[str, Any]) -> dict[str, Any]:
+    """One Savings Plan as a row: its term as start/end, text attributes, amounts as numbers."""
+    attributes = {name: str(raw[key]) for key, name in _PLAN_TEXT.items() if raw.get(key)}
+    if raw.get("productTypes"):
+        attributes["product_types"] = ", ".join(raw["productTypes"])
+    if raw.get("termDurationInSeconds"):
+        attributes["term_years"] = str(round(int(raw["termDurationInSeconds"]) / SECONDS_PER_YEAR, 1))
+    return {
+        "start": raw.get("start", ""),
+        "end": raw.get("end", ""),
+        "savings_plan_arn": raw.get("savingsPlanArn"),
+        "attributes": attributes,
+        **{name: amount(raw.get(key)) for key, name in _PLAN_NUMBERS.items() if raw.get(key) is not None},
+    }
+
+
+def _inventory_params(
+    states: list[str] | None, max_results: int | None, next_token: str | None, **others: Any
+) -> dict[str, Any]:
+    """DescribeSavingsPlans' parameters; what it does not take (dates, filter, grouping) is refused.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming the field.
+    """
+    for name, value in others.items():
+        if value:
+            raise ToolFailure("invalid_parameter", f"{name}: DescribeSavingsPlans (kind={INVENTORY}) takes no {name}")
+    params: dict[str, Any] = {}
+    if states:
+        params["states"] = list(dict.fromkeys(states))
+    if max_results is not None:
+        params["maxResults"] = max_results
+    if next_token:
+        params["nextToken"] = next_token
+    return params
+
+
 def register(server: MCPServer, rt: ToolRuntime) -> None:
-    """Add ``get_commitments``: Savings Plans and Reserved Instance coverage and utilization."""
+    """Add ``get_commitments``: Savings Plans and Reserved Instance coverage and utilization, the Savings Plans."""
 
     @read_only_tool(
         server, rt, name="get_commitments", title="Savings Plans and RI coverage and utilization",
         output=CommitmentReport,
     )  # fmt: skip
     async def get_commitments(
-        kind: Annotated[CommitmentKind, Field(description="which report (one Cost Explorer API each)")],
+        kind: Annotated[CommitmentKind, Field(description="which report (one API each)")],
         start_date: StartDate = None,
         end_date: EndDate = None,
         granularity: OptionalGranularity = None,
@@ -223,6 +307,10 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             ),
         ] = None,
         filter: CostFilterParam = None,
+        states: Annotated[
+            lenient_list(SavingsPlanState, min_length=1, max_length=8) | None,
+            Field(description='inventory: e.g. ["active"]; default all'),
+        ] = None,
         max_results: Annotated[
             lenient_int(ge=1, le=1000) | None,
             Field(description="rows per page, 1-1000 (not savings_plans_utilization); default AWS's"),
@@ -235,12 +323,29 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         Coverage: covered spend or hours, On-Demand cost, coverage percentage. Utilization: used and
         unused commitment, utilization percentage, net savings. Rows per period with granularity, or
         totals per group with group_by (not both). Without a SERVICE filter, RI reports cover EC2.
+        Per plan: savings_plans_utilization_details; the plans: savings_plans_inventory.
 
         Example: get_commitments(kind="reservation_utilization", group_by=["SUBSCRIPTION_ID"],
         target_account_id="222222222222")
         """
+        if kind == INVENTORY:
+            inventory = _inventory_params(
+                states, max_results, next_token, start_date=start_date, end_date=end_date, granularity=granularity,
+                group_by=group_by, filter=filter,
+            )  # fmt: skip
+            account = await rt.account(target_account_id)
+            response = await rt.clients.call(
+                "savingsplans", "describe_savings_plans", account_id=account, scope=INVENTORY_SCOPE, **inventory
+            )
+            rows = [_plan(plan) for plan in response.get("savingsPlans", [])]
+            result: dict[str, Any] = {"kind": kind, "target_account_id": account, "rows": rows}
+            if response.get("nextToken"):
+                result["next_token"] = response["nextToken"]
+            return result
+        if states:
+            raise ToolFailure("invalid_parameter", f"states: applies to kind={INVENTORY} only")
         spec = KINDS[kind]
-        _refuse_unsupported(kind, spec, group_by, max_results, next_token)
+        _refuse_unsupported(kind, spec, group_by, max_results, next_token, granularity)
         params, period = _base(spec.rules, start_date, end_date, granularity, filter, group_by)
         if max_results is not None and spec.max_results_param:
             params[spec.max_results_param] = max_results
@@ -249,7 +354,7 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         account = await rt.account(target_account_id)
         response = await rt.clients.call("ce", spec.operation, account_id=account, scope=SCOPE, **params)
         total, rows = _rows(kind, response)
-        result: dict[str, Any] = {"kind": kind, "target_account_id": account, "time_period": period, "rows": rows}
+        result = {"kind": kind, "target_account_id": account, "time_period": period, "rows": rows}
         if total is not None:
             result["total"] = total
         token = response.get(spec.page_param) if spec.page_param else None

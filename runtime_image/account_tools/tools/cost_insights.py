@@ -1,8 +1,9 @@
 # mypy: disable-error-code="valid-type"
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
 """Why the bill moved and what to buy or resize: anomalies, month-over-month comparisons and their drivers,
-Savings Plans and Reserved Instance purchase recommendations, EC2 rightsizing (Cost Explorer). Anomalies and
-comparisons take ``target_account_ids``.
+Savings Plans and Reserved Instance purchase recommendations, EC2 rightsizing (Cost Explorer), Cost Optimization
+Hub and Compute Optimizer recommendations (their rules: ``tools/optimization.py``). Anomalies and comparisons take
+``target_account_ids``.
 
 What the Cost Explorer API Reference forbids is refused before any call (see ``cost_rules``
 for the rules of the other Cost Explorer tools):
@@ -38,7 +39,7 @@ from account_tools.params import (
     TargetAccountIdsParam,
     lenient_int,
 )
-from account_tools.tools import ToolRuntime, read_only_tool
+from account_tools.tools import ToolRuntime, optimization, read_only_tool
 from account_tools.tools.commitments import _snake
 from account_tools.tools.cost_explorer import CostMetric, EndDate, amount, parse_date, today
 
@@ -468,8 +469,11 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
                     output=Recommendations)  # fmt: skip
     async def get_recommendations(
         kind: Annotated[
-            Literal["savings_plans", "reservations", "rightsizing"],
-            Field(description="savings_plans (default), reservations (RI purchases) or rightsizing (EC2)"),
+            Literal["savings_plans", "reservations", "rightsizing", "cost_optimization_hub", "compute_optimizer"],
+            Field(
+                description="savings_plans (default), reservations (RI purchases), rightsizing (EC2), "
+                "cost_optimization_hub or compute_optimizer"
+            ),
         ] = "savings_plans",
         service: Annotated[
             str | None,
@@ -490,19 +494,49 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
             Literal["SEVEN_DAYS", "THIRTY_DAYS", "SIXTY_DAYS"] | None,
             Field(description="usage considered, default 30 days"),
         ] = None,
+        resource_type: Annotated[
+            optimization.ResourceType | None, Field(description="compute_optimizer (default ec2_instance); hub filter")
+        ] = None,
+        action_type: Annotated[optimization.ActionType | None, Field(description="hub filter")] = None,
+        finding: Annotated[optimization.Finding | None, Field(description="compute_optimizer filter")] = None,
+        region: Annotated[
+            str | None,
+            Field(
+                pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$", description="hub filter; compute_optimizer default: account's"
+            ),
+        ] = None,
+        recommendation_id: Annotated[
+            str | None, Field(max_length=256, description="hub: one recommendation's details")
+        ] = None,
         max_results: Annotated[lenient_int(ge=1, le=100), Field(description="per page, 1-100, default 20")] = (
             DEFAULT_PAGE
         ),
         next_token: NextTokenParam = None,
         target_account_id: AccountIdParam = None,
     ) -> dict[str, Any]:
-        """What to buy or resize: Savings Plans or Reserved Instance purchases (monthly savings), EC2 rightsizing.
+        """What to buy or resize: Savings Plans or Reserved Instance purchases (monthly savings), EC2 rightsizing,
+        Cost Optimization Hub (hub) and Compute Optimizer recommendations.
 
         term, payment_option and lookback apply to purchases; rightsizing needs service="AmazonEC2".
 
-        Example: get_recommendations(kind="reservations", service="Amazon Relational Database Service",
-        target_account_id="222222222222")
+        Example: get_recommendations(kind="compute_optimizer", resource_type="ebs_volume",
+        target_account_id="333333333333")
         """
+        if kind in ("cost_optimization_hub", "compute_optimizer"):
+            named = [n for n, v in (("service", service), ("savings_plans_type", savings_plans_type), ("term", term),
+                                    ("payment_option", payment_option), ("lookback", lookback)) if v]  # fmt: skip
+            if named:
+                raise ToolFailure("invalid_parameter", f"{named[0]}: applies to Cost Explorer kinds, not {kind}")
+            return await _optimization_recommendations(
+                rt, kind, target_account_id, resource_type=resource_type, action_type=action_type, finding=finding,
+                region=region, recommendation_id=recommendation_id, max_results=max_results, next_token=next_token,
+            )  # fmt: skip
+        named = [n for n, v in (("resource_type", resource_type), ("action_type", action_type), ("finding", finding),
+                                ("region", region), ("recommendation_id", recommendation_id)) if v]  # fmt: skip
+        if named:
+            raise ToolFailure(
+                "invalid_parameter", f"{named[0]}: applies to kind=cost_optimization_hub or compute_optimizer"
+            )
         request = _recommendation_request(kind, service, savings_plans_type, term, payment_option, lookback)
         request.params["PageSize"] = max_results
         if next_token:
@@ -522,3 +556,37 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         if response.get("NextPageToken"):
             result["next_token"] = response["NextPageToken"]
         return result
+
+
+async def _optimization_recommendations(
+    rt: ToolRuntime, kind: str, target_account_id: str | None, **asked: Any
+) -> dict[str, Any]:
+    """kind=cost_optimization_hub or compute_optimizer: one call with that kind's scope (see ``optimization``)."""
+    request = optimization.optimization_request(kind, **asked)
+    account = await rt.account(target_account_id)
+    try:
+        response = await rt.clients.call(
+            request.service, request.operation, account_id=account, scope=request.scope, region=request.region,
+            **request.params_for(account),
+        )  # fmt: skip
+    except ToolFailure as exc:
+        failure = optimization.opt_in_failure(exc, request.scope, account)
+        if failure is exc:
+            raise
+        raise failure from exc
+    result: dict[str, Any] = {"kind": kind, "parameters": request.parameters, "target_account_id": account}
+    if request.operation == "get_recommendation":
+        if response.get("accountId") not in (None, account):  # a management account can read its members'
+            raise ToolFailure("not_found", f"recommendation_id: not a recommendation of account {account}")
+        result["recommendation_id"] = response.get("recommendationId") or asked["recommendation_id"]
+        result["recommendations"] = [optimization.coh_entry(response)]
+        return result
+    if request.service == "cost-optimization-hub":
+        result["recommendations"] = [optimization.coh_entry(item) for item in response.get("items", [])]
+    else:
+        resource = request.parameters["resource_type"]
+        items = response.get(optimization.COMPUTE_OPTIMIZER[resource][1], [])
+        result["recommendations"] = [optimization.compute_optimizer_entry(resource, item) for item in items]
+    if response.get("nextToken"):
+        result["next_token"] = response["nextToken"]
+    return result

@@ -1,6 +1,6 @@
 # mypy: disable-error-code="valid-type"
 # Parameter types built by account_tools.params are runtime Annotated aliases, which mypy cannot see as types.
-"""CloudWatch Logs Insights queries over allowlisted log groups.
+"""CloudWatch Logs: Logs Insights queries over allowlisted log groups, and the allowlisted groups that exist.
 
 Each account has its own allowlist (its organization's and its own registry entries plus the
 platform-wide default: exact names and prefix patterns ending in ``*``). The vendor builds the
@@ -16,7 +16,16 @@ not SQL or PPL).
 ``logs:GetQueryResults`` has no resource type in IAM, so any query id of the account could be read
 with the vended credentials: ``logs_insights_get_results`` first finds the query with
 ``DescribeQueries`` under an allowlisted log group, checks what it describes, and only then reads
-its results. Long queries return their query id; ``logs_insights_get_results`` resumes them.
+its results. Long queries return their query id; ``logs_insights_get_results`` resumes them, and
+``logs_insights_stop_query`` stops one (``StopQuery``, also "*") after the same ``DescribeQueries`` check.
+``logs_insights_query`` asks several accounts at once with ``target_account_ids``: each account's query
+runs over that account's own allowlist and answers in its own entry, with its own query id.
+
+``list_log_groups`` names the allowlisted groups that exist. ``logs:DescribeLogGroups`` has no resource type
+either (scope ``log_groups``, Resource "*"; IAM still bounds it to the vended account), so the allowlist
+(sent with those credentials) is the boundary here: one ``DescribeLogGroups`` request per allowlist entry,
+``logGroupNamePrefix`` set to the entry (``logGroupNamePattern`` is a substring match, which cannot say
+"starts with"), and every answer filtered against that entry before a name is shown.
 """
 
 import re
@@ -29,12 +38,22 @@ import anyio
 from mcp.server import MCPServer
 from pydantic import Field
 
+from account_tools import fanout
 from account_tools.errors import ToolFailure
-from account_tools.models import LogsQueryResult
-from account_tools.params import DEFAULT_WAIT_S, AccountIdParam, WaitSecondsParam, lenient_int, lenient_list
+from account_tools.models import LogGroups, LogsQuery, LogsQueryResult, LogsQueryStopped
+from account_tools.params import (
+    DEFAULT_WAIT_S,
+    AccountIdParam,
+    NextTokenParam,
+    TargetAccountIdsParam,
+    WaitSecondsParam,
+    lenient_int,
+    lenient_list,
+)
 from account_tools.tools import ToolRuntime, read_only_tool
 
 SCOPE = "logs_insights"
+LOG_GROUPS_SCOPE = "log_groups"
 QUERY_LANGUAGE = "CWLI"  # Logs Insights QL; SQL and PPL name their log groups in the query text
 DEFAULT_LOOKBACK = timedelta(hours=1)
 POLL_INITIAL_S = 0.5
@@ -44,6 +63,12 @@ MAX_LOG_GROUP_CHARS = 512
 MAX_TIMESTAMP_CHARS = 64
 MAX_DESCRIBE_PAGES = 5
 _TERMINAL = {"Complete", "Failed", "Cancelled", "Timeout", "Unknown"}
+_STOPPABLE = {"Scheduled", "Running"}  # StopQuery: "If the query has already ended, the operation returns an error"
+# DescribeLogGroups takes limit 1-50 (CloudWatch Logs API Reference). One list_log_groups call makes at most
+# MAX_LIST_CALLS requests (one or more per allowlist entry) and answers next_token for the rest.
+MAX_LOG_GROUPS_PAGE = 50
+DEFAULT_LOG_GROUPS_PAGE = 20
+MAX_LIST_CALLS = 10
 
 _LOG_GROUP_ARN = re.compile(r"arn:aws[a-z-]*:logs:[a-z0-9-]*:\d{12}:log-group:([^\s:'\"`|,)]+)", re.IGNORECASE)
 _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
@@ -240,8 +265,10 @@ def _rows(results: list[list[dict[str, str]]]) -> list[dict[str, str]]:
     return [{f["field"]: f["value"] for f in row if f.get("field") != "@ptr"} for row in results]
 
 
-async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: str, allowed: tuple[str, ...]) -> None:
-    """Find ``query_id`` with ``DescribeQueries`` under an allowlisted log group and check what it reads.
+async def _check_allowlisted_query(
+    rt: ToolRuntime, *, account: str, query_id: str, allowed: tuple[str, ...]
+) -> dict[str, Any]:
+    """Find ``query_id`` with ``DescribeQueries`` under an allowlisted log group, check what it reads, return it.
 
     Exact names are described one by one; prefix entries (which DescribeQueries cannot filter by) by
     the account's recent queries, each checked against the allowlist.
@@ -265,7 +292,7 @@ async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: s
             for described in response.get("queries", []):
                 if described.get("queryId") == query_id:
                     check_described_query(described, allowed)
-                    return
+                    return dict(described)
             token = response.get("nextToken")
             if not token:
                 break
@@ -275,9 +302,8 @@ async def _check_allowlisted_query(rt: ToolRuntime, *, account: str, query_id: s
     )
 
 
-async def _wait(rt: ToolRuntime, *, account: str, query_id: str, wait_s: int) -> dict[str, Any]:
-    """Poll GetQueryResults without blocking the event loop, for at most ``wait_s`` seconds."""
-    deadline = time.monotonic() + wait_s
+async def _wait(rt: ToolRuntime, *, account: str, query_id: str, deadline: float) -> dict[str, Any]:
+    """Poll GetQueryResults without blocking the event loop, until the query ends or ``deadline`` (monotonic)."""
     interval = POLL_INITIAL_S
     while True:
         response = await rt.clients.call("logs", "get_query_results", account_id=account, scope=SCOPE, queryId=query_id)
@@ -286,20 +312,86 @@ async def _wait(rt: ToolRuntime, *, account: str, query_id: str, wait_s: int) ->
             break
         await anyio.sleep(interval)
         interval = min(interval * 2, POLL_MAX_S)
-    result: dict[str, Any] = {"target_account_id": account, "query_id": query_id, "status": status}
+    result: dict[str, Any] = {"query_id": query_id, "status": status}
     if status in _TERMINAL:
         result["results"] = _rows(response.get("results", []))
         result["statistics"] = response.get("statistics", {})
     else:
-        result["message"] = "the query is still running: call logs_insights_get_results with this query_id"
+        result["message"] = (
+            f"the query is still running: call logs_insights_get_results with this query_id and target_account_id"
+            f" {account}"
+        )
     return result
 
 
+def _query_id(query_id: str) -> str:
+    """A query id as ``logs_insights_query`` returns it.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming ``query_id``.
+    """
+    if not _QUERY_ID.match(query_id):
+        raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")
+    return query_id
+
+
+def _covered(entry: str, other: str) -> bool:
+    """Whether the prefix entry ``other`` allows every name ``entry`` allows (so ``entry`` need not be listed)."""
+    if other == entry or not other.endswith("*"):
+        return False
+    return entry.removesuffix("*").startswith(other[:-1])
+
+
+def listing_requests(allowed: tuple[str, ...], name_prefix: str = "") -> list[tuple[str, str]]:
+    """What ``list_log_groups`` asks DescribeLogGroups: ``(entry, logGroupNamePrefix)`` per allowlist entry.
+
+    Entries another prefix entry covers are left out, so no two requests can name the same group; an
+    entry outside ``name_prefix`` is left out, and one under it asks for the longer of the two prefixes.
+    Entries CloudWatch Logs' alphabet cannot hold (``logGroupNamePrefix`` pattern) name no group.
+    """
+    requests = []
+    for entry in allowed:
+        if any(_covered(entry, other) for other in allowed):
+            continue
+        base = entry.removesuffix("*")
+        if base and not _LOG_GROUP_NAME.match(base):
+            continue
+        if entry.endswith("*") and name_prefix.startswith(base):
+            requests.append((entry, name_prefix))
+        elif base.startswith(name_prefix):
+            requests.append((entry, base))
+    return requests
+
+
+def _decode_listing_token(next_token: str | None, requests: int) -> tuple[int, str | None]:
+    """``(request index, DescribeLogGroups nextToken)`` from a ``list_log_groups`` next_token.
+
+    Raises:
+        ToolFailure: ``invalid_parameter`` naming ``next_token``.
+    """
+    if not next_token:
+        return 0, None
+    index, _, token = next_token.partition(":")
+    if not index.isdigit() or not int(index) < requests:
+        raise ToolFailure("invalid_parameter", "next_token: not from a list_log_groups answer with these arguments")
+    return int(index), token or None
+
+
+def _log_group(raw: dict[str, Any]) -> dict[str, Any]:
+    created = raw.get("creationTime")
+    return {
+        "name": raw["logGroupName"],
+        "created": datetime.fromtimestamp(created / 1000, UTC).isoformat() if created is not None else None,
+        "retention_days": raw.get("retentionInDays"),
+        "stored_bytes": raw.get("storedBytes"),
+    }
+
+
 def register(server: MCPServer, rt: ToolRuntime) -> None:
-    """Add ``logs_insights_query`` and ``logs_insights_get_results``."""
+    """Add the Logs Insights tools (query, get results, stop) and ``list_log_groups``."""
 
     @read_only_tool(
-        server, rt, name="logs_insights_query", title="Logs Insights query", output=LogsQueryResult, idempotent=False
+        server, rt, name="logs_insights_query", title="Logs Insights query", output=LogsQuery, idempotent=False
     )
     async def logs_insights_query(
         query_string: Annotated[
@@ -329,46 +421,54 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
         ] = 100,
         wait_seconds: WaitSecondsParam = DEFAULT_WAIT_S,
         target_account_id: AccountIdParam = None,
+        target_account_ids: TargetAccountIdsParam = None,
     ) -> dict[str, Any]:
-        """Run a CloudWatch Logs Insights query in an account over allowlisted log groups.
+        """Run a CloudWatch Logs Insights query over an account's allowlisted log groups.
 
-        Returns rows when the query finishes within wait_seconds, else its query_id to
-        resume with logs_insights_get_results. SOURCE and non-allowlisted groups are refused.
+        Returns rows if it finishes within wait_seconds, else its query_id for
+        logs_insights_get_results. SOURCE and other log groups are refused.
 
         Example: logs_insights_query(query_string="fields @timestamp, @message | limit 10",
         target_account_id="222222222222")
         """
+        fanout.refuse_mixed(target_account_id, target_account_ids)
         check_query_text(query_string)
         end = parse_time("end_time", end_time, datetime.now(UTC))
         start = parse_time("start_time", start_time, end - DEFAULT_LOOKBACK)
         if start >= end:
             raise ToolFailure("invalid_parameter", "start_time: must be before end_time")
-        account = await rt.account(target_account_id)
-        # The account's allowlist arrives with the credentials whose session policy enforces it.
-        allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
-        if not allowed:
-            raise no_allowlist(account)
-        groups = list(log_group_names) if log_group_names else exact_names(allowed)
-        if not groups:
-            raise ToolFailure(
-                "invalid_parameter",
-                f"log_group_names: required; account {account} allows groups by prefix: {', '.join(allowed)}",
+        deadline = time.monotonic() + wait_seconds  # one wait for the whole call, however many accounts
+
+        async def one(account: str) -> dict[str, Any]:
+            # The account's allowlist arrives with the credentials whose session policy enforces it.
+            allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
+            if not allowed:
+                raise no_allowlist(account)
+            groups = list(log_group_names) if log_group_names else exact_names(allowed)
+            if not groups:
+                raise ToolFailure(
+                    "invalid_parameter",
+                    f"log_group_names: required; account {account} allows groups by prefix: {', '.join(allowed)}",
+                )
+            check_log_groups(groups, allowed, account)
+            check_query_arns(query_string, allowed)
+            started = await rt.clients.call(
+                "logs",
+                "start_query",
+                account_id=account,
+                scope=SCOPE,
+                logGroupNames=groups,
+                startTime=int(start.timestamp()),
+                endTime=int(end.timestamp()),
+                queryString=query_string,
+                queryLanguage=QUERY_LANGUAGE,
+                limit=max_results,
             )
-        check_log_groups(groups, allowed, account)
-        check_query_arns(query_string, allowed)
-        started = await rt.clients.call(
-            "logs",
-            "start_query",
-            account_id=account,
-            scope=SCOPE,
-            logGroupNames=groups,
-            startTime=int(start.timestamp()),
-            endTime=int(end.timestamp()),
-            queryString=query_string,
-            queryLanguage=QUERY_LANGUAGE,
-            limit=max_results,
+            return await _wait(rt, account=account, query_id=started["queryId"], deadline=deadline)
+
+        return await fanout.answer(
+            {}, one, target_account_id=target_account_id, target_account_ids=target_account_ids, resolve=rt.account
         )
-        return await _wait(rt, account=account, query_id=started["queryId"], wait_s=wait_seconds)
 
     @read_only_tool(
         server, rt, name="logs_insights_get_results", title="Logs Insights query results", output=LogsQueryResult
@@ -384,11 +484,96 @@ def register(server: MCPServer, rt: ToolRuntime) -> None:
 
         Example: logs_insights_get_results(query_id="<query_id>", target_account_id="222222222222")
         """
-        if not _QUERY_ID.match(query_id):
-            raise ToolFailure("invalid_parameter", "query_id: expected the 36-character id from logs_insights_query")
+        _query_id(query_id)
+        deadline = time.monotonic() + wait_seconds
         account = await rt.account(target_account_id)
         allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
         if not allowed:
             raise no_allowlist(account)
         await _check_allowlisted_query(rt, account=account, query_id=query_id, allowed=allowed)
-        return await _wait(rt, account=account, query_id=query_id, wait_s=wait_seconds)
+        return {"target_account_id": account, **await _wait(rt, account=account, query_id=query_id, deadline=deadline)}
+
+    @read_only_tool(
+        server, rt, name="logs_insights_stop_query", title="Stop a Logs Insights query", output=LogsQueryStopped,
+        read_only=False,
+    )  # fmt: skip
+    async def logs_insights_stop_query(
+        query_id: Annotated[str, Field(max_length=64, description="from logs_insights_query")],
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Stop a running query that logs_insights_query started.
+
+        Example: logs_insights_stop_query(query_id="<query_id>", target_account_id="222222222222")
+        """
+        _query_id(query_id)
+        account = await rt.account(target_account_id)
+        allowed = await rt.clients.allowed_log_groups(account_id=account, scope=SCOPE)
+        if not allowed:
+            raise no_allowlist(account)
+        # StopQuery (no resource type, "*") would stop any query of the account: only one DescribeQueries shows
+        # over the allowlisted groups is stopped, and only while it runs (StopQuery refuses a query that ended).
+        described = await _check_allowlisted_query(rt, account=account, query_id=query_id, allowed=allowed)
+        status = described.get("status")
+        if status == "Cancelled":  # already stopped: calling again changes nothing (idempotentHint)
+            return {"target_account_id": account, "query_id": query_id, "stopped": True}
+        if status not in _STOPPABLE:
+            raise ToolFailure(
+                "invalid_parameter",
+                f"query_id: the query is not running (status {status}); StopQuery stops only a query in progress"
+                " (CloudWatch Logs API Reference)",
+            )
+        response = await rt.clients.call("logs", "stop_query", account_id=account, scope=SCOPE, queryId=query_id)
+        return {"target_account_id": account, "query_id": query_id, "stopped": bool(response.get("success"))}
+
+    @read_only_tool(server, rt, name="list_log_groups", title="Allowlisted log groups", output=LogGroups)
+    async def list_log_groups(
+        name_prefix: Annotated[
+            str | None, Field(max_length=MAX_LOG_GROUP_CHARS, description="only names starting with this")
+        ] = None,
+        max_results: Annotated[
+            lenient_int(ge=1, le=MAX_LOG_GROUPS_PAGE), Field(description="per page, 1-50, default 20")
+        ] = DEFAULT_LOG_GROUPS_PAGE,
+        next_token: NextTokenParam = None,
+        target_account_id: AccountIdParam = None,
+    ) -> dict[str, Any]:
+        """Log groups of an account that logs_insights_query may read (allowlisted, existing).
+
+        Example: list_log_groups(name_prefix="/aws/", target_account_id="222222222222")
+        """
+        prefix = name_prefix or ""
+        if prefix and not _LOG_GROUP_NAME.match(prefix):
+            # DescribeLogGroups logGroupNamePrefix: pattern [\.\-_/#A-Za-z0-9]+ (CloudWatch Logs API Reference)
+            raise ToolFailure("invalid_parameter", "name_prefix: only letters, digits and . - _ / #")
+        account = await rt.account(target_account_id)
+        # The allowlist arrives with the credentials DescribeLogGroups is called with.
+        allowed = await rt.clients.allowed_log_groups(account_id=account, scope=LOG_GROUPS_SCOPE)
+        if not allowed:
+            raise no_allowlist(account)
+        requests = listing_requests(allowed, prefix)
+        index, token = _decode_listing_token(next_token, len(requests))
+        found: list[dict[str, Any]] = []
+        for _ in range(MAX_LIST_CALLS):
+            if index >= len(requests) or len(found) >= max_results:
+                break
+            entry, ask = requests[index]
+            exact = not entry.endswith("*")
+            # ASCII-sorted by name: an exact entry, if it exists, is the first group under its own name.
+            params: dict[str, Any] = {"limit": 1 if exact else max_results - len(found)}
+            if ask:
+                params["logGroupNamePrefix"] = ask
+            if token:
+                params["nextToken"] = token
+            response = await rt.clients.call(
+                "logs", "describe_log_groups", account_id=account, scope=LOG_GROUPS_SCOPE, **params
+            )
+            for raw in response.get("logGroups", []):
+                name = str(raw.get("logGroupName", ""))
+                if is_allowed(name, (entry,)) and name.startswith(prefix):  # nothing outside the entry is named
+                    found.append(_log_group(raw))
+            token = None if exact else response.get("nextToken")
+            if not token:
+                index += 1
+        result: dict[str, Any] = {"target_account_id": account, "log_groups": found}
+        if index < len(requests):
+            result["next_token"] = f"{index}:{token or ''}"
+        return result
