@@ -173,26 +173,35 @@ SCOPES: dict[str, Scope] = {
             actions=("cost-optimization-hub:ListRecommendations", "cost-optimization-hub:GetRecommendation"),
             tools=("get_recommendations",),
         ),
-        # Compute Optimizer's Get*Recommendations require the dependent actions the Service Authorization Reference
-        # lists for them ("Actions defined by AWS Compute Optimizer", Dependent actions): ec2:DescribeInstances
-        # (EC2), autoscaling:DescribeAutoScalingGroups (Auto Scaling groups), ec2:DescribeVolumes (EBS),
-        # lambda:ListFunctions and lambda:ListProvisionedConcurrencyConfigs (Lambda). All are reads on "*".
-        Scope(
-            name="compute_optimizer",
-            description="Read Compute Optimizer recommendations for EC2 instances, Auto Scaling groups, EBS volumes "
-            "and Lambda functions.",
-            actions=(
-                "compute-optimizer:GetEC2InstanceRecommendations",
-                "compute-optimizer:GetAutoScalingGroupRecommendations",
-                "compute-optimizer:GetEBSVolumeRecommendations",
-                "compute-optimizer:GetLambdaFunctionRecommendations",
-                "ec2:DescribeInstances",
-                "autoscaling:DescribeAutoScalingGroups",
-                "ec2:DescribeVolumes",
-                "lambda:ListFunctions",
-                "lambda:ListProvisionedConcurrencyConfigs",
-            ),
-            tools=("get_recommendations",),
+        # Compute Optimizer: one scope per resource type (get_recommendations kind=compute_optimizer vends the one of
+        # its resource_type). Each Get*Recommendations has a dependent action the Service Authorization Reference
+        # lists for it ("Actions defined by AWS Compute Optimizer", Dependent actions): ec2:DescribeInstances (EC2),
+        # autoscaling:DescribeAutoScalingGroups (Auto Scaling groups), ec2:DescribeVolumes (EBS), lambda:ListFunctions
+        # and lambda:ListProvisionedConcurrencyConfigs (Lambda). All are reads on "*"; split so that, e.g., a vend for
+        # EBS volumes cannot list Lambda functions (whose configurations carry environment variables).
+        *(
+            Scope(
+                name=f"compute_optimizer_{resource}",
+                description=f"Read Compute Optimizer recommendations for {what}.",
+                actions=(f"compute-optimizer:Get{api}Recommendations", *dependent),
+                tools=("get_recommendations",),
+            )
+            for resource, what, api, dependent in (
+                ("ec2_instance", "EC2 instances", "EC2Instance", ("ec2:DescribeInstances",)),
+                (
+                    "auto_scaling_group",
+                    "Auto Scaling groups",
+                    "AutoScalingGroup",
+                    ("autoscaling:DescribeAutoScalingGroups",),
+                ),
+                ("ebs_volume", "EBS volumes", "EBSVolume", ("ec2:DescribeVolumes",)),
+                (
+                    "lambda_function",
+                    "Lambda functions",
+                    "LambdaFunction",
+                    ("lambda:ListFunctions", "lambda:ListProvisionedConcurrencyConfigs"),
+                ),
+            )
         ),
         Scope(
             name="budgets",

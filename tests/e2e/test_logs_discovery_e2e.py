@@ -8,8 +8,8 @@ Through the local Gateway with a real MCP client as the platform agent (granted 
 - ``logs_insights_stop_query`` stops a running query (a month's window runs for half a minute in the
   emulator), in the account it runs in only;
 - ``lookup_events`` and ``logs_insights_query`` with ``target_account_ids`` answer one entry per account
-  across the five working accounts, the ungranted ``444444444444`` failing in its own entry, and no entry
-  holding another account's data.
+  across the five working accounts, the ungranted ``444444444444`` and the broken ``909090909090`` (its
+  registered key deleted) each failing in its own entry, and no entry holding another account's data.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 
 from local_stack.stack import (
     AKSK_ACCOUNT,
+    BROKEN_ACCOUNT,
     GLOBEX_LOG_GROUP,
     LOG_GROUP,
     ORDERS_LOG_GROUP,
@@ -47,6 +48,17 @@ def _working(stack: LocalStack) -> dict[str, SeededAccount]:
     accounts = {a.account_id: a for a in stack.accounts}
     assert len(accounts) >= 5, accounts
     return accounts
+
+
+def _failed_in_its_own_entry(entries: dict[str, Any]) -> None:
+    """The ungranted account is refused and the broken one fails, each in its own entry, naming no credential."""
+    assert entries[UNGRANTED]["error_type"] == "unauthorized"
+    assert set(entries[UNGRANTED]) <= {"error_type", "message", "request_id"}
+    broken = entries[BROKEN_ACCOUNT]
+    # (after three failed vends in a row the runtime pauses that account's vends: throttled, with the reason)
+    assert broken["error_type"] in {"credential_error", "throttled"}, broken
+    assert "act in a different account" in broken["message"], broken
+    assert set(broken) <= {"error_type", "message", "request_id", "retry_after_s"}, broken
 
 
 def _only_its_own(entry: dict[str, Any], account: str, accounts: dict[str, SeededAccount]) -> None:
@@ -148,20 +160,19 @@ async def test_a_query_that_ended_is_not_stopped(local_stack: LocalStack) -> Non
 
 
 async def test_lookup_events_across_accounts_one_entry_each(local_stack: LocalStack) -> None:
-    # Given the five working accounts and one that is not granted
+    # Given the five working accounts, a broken one and one that is not granted
     accounts = _working(local_stack)
-    asked = [*accounts, UNGRANTED]
+    asked = [*accounts, BROKEN_ACCOUNT, UNGRANTED]
     async with local_stack.mcp_client("platform-agent") as client:
         result = await client.call_tool(
             "lookup_events",
             {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "target_account_ids": asked},
         )
-    # Then one entry per account, in the order asked; the ungranted one fails in its own entry
+    # Then one entry per account, in the order asked; the ungranted and broken ones fail in their own entries
     assert not result.is_error, body(result)
     entries = body(result)["accounts"]
     assert list(entries) == asked
-    assert entries[UNGRANTED]["error_type"] == "unauthorized"
-    assert set(entries[UNGRANTED]) <= {"error_type", "message", "request_id"}
+    _failed_in_its_own_entry(entries)
     # And each working account's entry holds its own sign-ins only
     for account, seeded in accounts.items():
         entry = entries[account]
@@ -174,7 +185,7 @@ async def test_lookup_events_across_accounts_one_entry_each(local_stack: LocalSt
 
 async def test_logs_insights_query_across_accounts_each_over_its_own_allowlist(local_stack: LocalStack) -> None:
     accounts = _working(local_stack)
-    asked = [*accounts, UNGRANTED]
+    asked = [*accounts, BROKEN_ACCOUNT, UNGRANTED]
     async with local_stack.mcp_client("platform-agent") as client:
         # When the same query runs in every account, over each account's allowlisted names
         result = await client.call_tool(
@@ -196,7 +207,7 @@ async def test_logs_insights_query_across_accounts_each_over_its_own_allowlist(l
 
     # Then every working account answered from its own logs, with its own query id
     assert list(entries) == asked
-    assert entries[UNGRANTED]["error_type"] == "unauthorized"
+    _failed_in_its_own_entry(entries)
     assert len({entries[a]["query_id"] for a in accounts}) == len(accounts)
     for account, seeded in accounts.items():
         entry = entries[account]

@@ -147,15 +147,21 @@ def test_a_recommendation_of_another_account_is_not_answered(harness: Harness) -
             ("cost-optimization-hub:GetRecommendation", "cost-optimization-hub:ListRecommendations"),
         ),
         (
-            "compute_optimizer",
+            "compute_optimizer_ec2_instance",
+            ("compute-optimizer:GetEC2InstanceRecommendations", "ec2:DescribeInstances"),
+        ),
+        (
+            "compute_optimizer_auto_scaling_group",
+            ("autoscaling:DescribeAutoScalingGroups", "compute-optimizer:GetAutoScalingGroupRecommendations"),
+        ),
+        (
+            "compute_optimizer_ebs_volume",
+            ("compute-optimizer:GetEBSVolumeRecommendations", "ec2:DescribeVolumes"),
+        ),
+        (
+            "compute_optimizer_lambda_function",
             (
-                "autoscaling:DescribeAutoScalingGroups",
-                "compute-optimizer:GetAutoScalingGroupRecommendations",
-                "compute-optimizer:GetEBSVolumeRecommendations",
-                "compute-optimizer:GetEC2InstanceRecommendations",
                 "compute-optimizer:GetLambdaFunctionRecommendations",
-                "ec2:DescribeInstances",
-                "ec2:DescribeVolumes",
                 "lambda:ListFunctions",
                 "lambda:ListProvisionedConcurrencyConfigs",
             ),

@@ -1094,7 +1094,7 @@ CASES += [
     Case(
         tool="get_recommendations",
         name="get_recommendations-compute_optimizer-ec2_instance",
-        scope="compute_optimizer",
+        scope="compute_optimizer_ec2_instance",
         native={"kind": "compute_optimizer", "finding": "Overprovisioned", "region": "eu-west-1", "max_results": 2,
                 "next_token": "c-1", "target_account_id": ACCOUNT},
         stringified={"kind": "compute_optimizer", "finding": "Overprovisioned", "region": "eu-west-1",
@@ -1137,7 +1137,7 @@ CASES += [
     Case(
         tool="get_recommendations",
         name="get_recommendations-compute_optimizer-auto_scaling_group",
-        scope="compute_optimizer",
+        scope="compute_optimizer_auto_scaling_group",
         native={"kind": "compute_optimizer", "resource_type": "auto_scaling_group", "finding": "NotOptimized",
                 "target_account_id": ACCOUNT},
         stringified={"kind": "compute_optimizer", "resource_type": "auto_scaling_group", "finding": "NotOptimized",
@@ -1163,7 +1163,7 @@ CASES += [
     Case(
         tool="get_recommendations",
         name="get_recommendations-compute_optimizer-ebs_volume",
-        scope="compute_optimizer",
+        scope="compute_optimizer_ebs_volume",
         native={"kind": "compute_optimizer", "resource_type": "ebs_volume", "max_results": 5,
                 "target_account_id": ACCOUNT},
         stringified={"kind": "compute_optimizer", "resource_type": "ebs_volume", "max_results": "5",
@@ -1189,7 +1189,7 @@ CASES += [
     Case(
         tool="get_recommendations",
         name="get_recommendations-compute_optimizer-lambda_function",
-        scope="compute_optimizer",
+        scope="compute_optimizer_lambda_function",
         native={"kind": "compute_optimizer", "resource_type": "lambda_function", "finding": "Unavailable",
                 "target_account_id": ACCOUNT},
         stringified={"kind": "compute_optimizer", "resource_type": "lambda_function", "finding": "Unavailable",

@@ -33,7 +33,9 @@ from account_tools.tools.commitments import _snake
 from account_tools.tools.cost_explorer import amount
 
 COH_SCOPE = "cost_optimization_hub"
-COMPUTE_OPTIMIZER_SCOPE = "compute_optimizer"
+# Compute Optimizer: one scope per resource type, so a vend holds only that API's action and the dependent
+# action AWS checks for it (an EBS vend cannot list Lambda functions).
+COMPUTE_OPTIMIZER_SCOPE_PREFIX = "compute_optimizer_"
 COH_REGION = "us-east-1"  # the only Cost Optimization Hub endpoint
 ResourceType = Literal["ec2_instance", "auto_scaling_group", "ebs_volume", "lambda_function"]
 ActionType = Literal[
@@ -68,7 +70,7 @@ OPT_IN = {
         "in the Billing and Cost Management console (Cost Optimization Hub) or with "
         "`aws cost-optimization-hub update-enrollment-status --status Active`",
     ),
-    COMPUTE_OPTIMIZER_SCOPE: (
+    COMPUTE_OPTIMIZER_SCOPE_PREFIX: (
         "AWS Compute Optimizer",
         "in the Compute Optimizer console or with `aws compute-optimizer update-enrollment-status --status Active`",
     ),
@@ -130,7 +132,7 @@ def optimization_request(
         if next_token:
             params["nextToken"] = next_token
         return OptimizationRequest(
-            "compute-optimizer", operation, COMPUTE_OPTIMIZER_SCOPE, region, params,
+            "compute-optimizer", operation, COMPUTE_OPTIMIZER_SCOPE_PREFIX + resource, region, params,
             {**parameters, "resource_type": resource},
         )  # fmt: skip
     if finding:
@@ -170,7 +172,7 @@ def opt_in_failure(exc: ToolFailure, scope: str, account: str) -> ToolFailure:
     cause = exc.__cause__
     code = str(cause.response.get("Error", {}).get("Code", "")) if isinstance(cause, ClientError) else ""
     message = str(cause.response.get("Error", {}).get("Message", "")) if isinstance(cause, ClientError) else ""
-    service, how = OPT_IN[scope]
+    service, how = OPT_IN[COMPUTE_OPTIMIZER_SCOPE_PREFIX if scope.startswith(COMPUTE_OPTIMIZER_SCOPE_PREFIX) else scope]
     opt_in = f"an operator opts the account in once, {how}"
     if code == "OptInRequiredException" or (code == "AccessDeniedException" and "enrol" in message.lower()):
         return ToolFailure(
