@@ -49,10 +49,15 @@ def _show(title: str, result: Any) -> dict[str, Any]:
     return body
 
 
+# Answers that name no account by design (log-group names, metric names, tag keys): checked for others' data only.
+_ANSWERS_NAME_NO_ACCOUNT = {"list_log_groups", "get_metrics", "get_dimension_values"}
+
+
 def _own_data_only(tool: str, body: dict[str, Any], me: SeededAccount, others: list[SeededAccount]) -> list[str]:
     """Isolation problems of one answer: it must name its own account's alias and no other account."""
     text = json.dumps(body)
-    problems = [] if me.alias in text else [f"{tool} for {me.account_id} lacks its own data ({me.alias})"]
+    named = me.alias in text or me.account_id in text or tool in _ANSWERS_NAME_NO_ACCOUNT
+    problems = [] if named else [f"{tool} for {me.account_id} lacks its own data ({me.alias})"]
     problems.extend(
         f"{tool} for {me.account_id} contains {o.account_id}'s data"
         for o in others
@@ -67,7 +72,7 @@ def _last_full_month() -> tuple[str, str]:
 
 
 async def _new_tool_groups(client: Client, me: SeededAccount, others: list[SeededAccount]) -> list[str]:
-    """One call per Cost Explorer / commitments / budgets / CloudTrail / Lake tool group for one account."""
+    """One call per Cost Explorer / commitments / budgets / optimization / CloudTrail / Lake / CloudWatch tool group."""
     account_id = me.account_id
     start, end = _last_full_month()
     problems: list[str] = []
@@ -94,6 +99,13 @@ async def _new_tool_groups(client: Client, me: SeededAccount, others: list[Seede
         ("lookup_events", {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "max_results": "5"}),
         ("list_event_data_stores", {}),
         ("lake_query", {"query_statement": LAKE_QUERY.format(store=demo_event_data_store_id(account_id))}),
+        ("get_alarms", {}),
+        ("get_metrics", {"kind": "list", "max_results": 5}),
+        ("list_log_groups", {}),
+        ("get_recommendations", {"kind": "compute_optimizer"}),
+        ("get_recommendations", {"kind": "cost_optimization_hub", "max_results": 3}),
+        ("get_commitments", {"kind": "savings_plans_inventory"}),
+        ("get_dimension_values", {"kind": "tags"}),
     ]
     for tool, arguments in calls:
         arguments = {**arguments, "target_account_id": account_id}
