@@ -608,8 +608,9 @@ def _teams(account_id: str, alias: str) -> tuple[str, str, str, str, str]:
 def demo_discovery(account_id: str, alias: str, now: datetime, region: str = DEMO_REGION) -> dict[str, Any]:
     """Tags, usage types and resources of each service, a cost category, and the account's Savings Plans.
 
-    ``services`` (seed section of the Cost Explorer data) tags each service's cost with the account's teams,
-    names its usage type group and unit, and the resources that share its cost; ``cost_categories`` is one
+    ``services`` (seed section of the Cost Explorer data) lists the account's services (the order of
+    ``GetDimensionValues``), tags each one's cost with the account's teams, names its usage type group and unit,
+    and the resources that share its cost; ``cost_categories`` is one
     ``CreateCostCategoryDefinition`` request (the first team's costs get its own value, the rest the default),
     effective from three months back; ``savingsplans_fixtures`` holds two active Savings Plans whose hourly
     commitments add up to the account's ``savings_plans.hourly_commitment``, and one retired last month.
@@ -626,16 +627,18 @@ def demo_discovery(account_id: str, alias: str, now: datetime, region: str = DEM
             "dimensions": {"USAGE_TYPE_GROUP": "RDS: Running Hours"}, "tags": {"team": first}, "usage_unit": "Hrs",
             "resources": [f"arn:aws:rds:{region}:{account_id}:db:{alias}-db"],
         },
+        "Amazon Simple Storage Service": {
+            "dimensions": {"USAGE_TYPE_GROUP": "S3: Storage - Standard", "USAGE_TYPE": "TimedStorage-ByteHrs"},
+            "usage_unit": "GB-Mo", "resources": [f"{alias}-billing-reports"],
+        },
         "AWS Lambda": {
             "dimensions": {"USAGE_TYPE_GROUP": "Lambda: GB-Second", "USAGE_TYPE": "Lambda-GB-Second"},
             "tags": {"team": second}, "usage_unit": "Lambda-GB-Second",
             "resources": [f"arn:aws:lambda:{region}:{account_id}:function:{alias}-nightly-export"],
         },
         "AWS Fargate": {"tags": {"team": second}, "usage_unit": "vCPU-Hours"},
-        "Amazon Simple Storage Service": {
-            "dimensions": {"USAGE_TYPE_GROUP": "S3: Storage - Standard", "USAGE_TYPE": "TimedStorage-ByteHrs"},
-            "usage_unit": "GB-Mo", "resources": [f"{alias}-billing-reports"],
-        },
+        "AWS CloudTrail": {},  # paid for from the forecast's rest, like CloudWatch
+        "Amazon CloudWatch": {},
     }  # fmt: skip
     definition = {
         "Name": category,
@@ -775,20 +778,9 @@ def demo_seed(account_id: str, alias: str, *, now: datetime | None = None, regio
             "unit": "USD",
             "interval_spread_percentage": "12",
         },
-        "dimension_values": {
-            "SERVICE": [
-                "Amazon Elastic Compute Cloud - Compute",
-                "Amazon Relational Database Service",
-                "Amazon Simple Storage Service",
-                "AWS Lambda",
-                "AWS Fargate",
-                "AWS CloudTrail",
-                "Amazon CloudWatch",
-            ],
-            "REGION": [region, "eu-west-1"],
+        "dimension_values": {  # what the cost line items lack: the account's name, instance types not billed
             "LINKED_ACCOUNT": [{"Value": account_id, "Attributes": {"description": alias}}],
-            "INSTANCE_TYPE": ["m6i.large", "m6i.xlarge", "db.r6g.large"],
-            "USAGE_TYPE": ["BoxUsage:m6i.large", "TimedStorage-ByteHrs", "Lambda-GB-Second"],
+            "INSTANCE_TYPE": [{"Value": t, "Attributes": {}} for t in ("m6i.large", "m6i.xlarge")],
         },
         "ce_fixtures": demo_ce_fixtures(account_id, alias, current, region),
         "budget_fixtures": demo_budget_fixtures(account_id, alias, current),

@@ -6,9 +6,11 @@ Call :func:`install` in the emulator process before ``ThreadedMotoServer(...).st
   (:mod:`local_stack.moto_ext.cloudtrail_events`), and CloudTrail Lake ``ListEventDataStores`` (fixtures) /
   ``StartQuery`` / ``DescribeQuery`` / ``GetQueryResults`` over those events
   (:mod:`local_stack.moto_ext.cloudtrail_lake`);
-* Cost Explorer ``GetSavingsPlansCoverage`` / ``GetSavingsPlansUtilization`` / ``GetReservationCoverage`` /
-  ``GetReservationUtilization`` / ``GetCostForecast`` / ``GetDimensionValues``
-  (:mod:`local_stack.moto_ext.cost_explorer`);
+* Cost Explorer ``GetCostAndUsage`` / ``GetCostForecast`` (:mod:`local_stack.moto_ext.ce_cost_and_usage`),
+  ``GetSavingsPlansCoverage`` / ``GetSavingsPlansUtilization`` / ``GetReservationCoverage`` /
+  ``GetReservationUtilization`` (:mod:`local_stack.moto_ext.ce_commitments`) and ``GetDimensionValues``
+  (:mod:`local_stack.moto_ext.ce_dimensions`), from each account's line items (:mod:`local_stack.moto_ext.ce_data`),
+  composed into one handler by :mod:`local_stack.moto_ext.cost_explorer`;
 * Cost Explorer ``GetAnomalies`` / ``GetAnomalyMonitors`` / ``GetCostAndUsageComparisons`` /
   ``GetCostComparisonDrivers`` / ``GetSavingsPlansPurchaseRecommendation`` /
   ``GetReservationPurchaseRecommendation`` / ``GetRightsizingRecommendation`` from per-account fixtures checked

@@ -1,7 +1,7 @@
 """Cost Explorer tags, cost categories, per-resource cost, usage forecasts and Savings Plans utilization details.
 
 moto has none of these APIs. Each answer is computed from what an account already has, so they agree with
-``GetCostAndUsage``: its cost line items (:func:`local_stack.moto_ext.cost_explorer.cost_line_items`, with the
+``GetCostAndUsage``: its cost line items (:func:`local_stack.moto_ext.ce_data.cost_line_items`, with the
 tags, extra dimensions, usage unit and resources of the ``services`` seed section), the cost category
 definitions in moto's own Cost Explorer backend (seeded with ``"cost_categories": [<CreateCostCategoryDefinition
 request>, ...]``, checked against botocore's input shape), and the account's Savings Plans
@@ -10,8 +10,8 @@ request>, ...]``, checked against botocore's input shape), and the account's Sav
 * ``GetTags``: the tag keys of the line items (or ``TagKey``'s values) selected by ``Filter``;
 * ``GetCostCategories``: the names of the definitions effective before ``TimePeriod.End`` (or one name's values)
   that some selected line item falls in, by the first rule whose ``Rule`` matches it, else ``DefaultValue``;
-* both, and ``GetDimensionValues`` with ``SortBy``: ``SearchString``; ``SortBy`` by a metric's total cost
-  ("When you use SortBy, NextPageToken and SearchString aren't supported"; ``MaxResults`` only with it);
+* both: ``SearchString``; ``SortBy`` by a metric's total cost, as ``GetDimensionValues``
+  (:func:`local_stack.moto_ext.ce_dimensions.search_sort_page`);
 * ``GetCostAndUsageWithResources``: a required ``Filter``, ``TimePeriod`` within the last 14 days, grouped or
   filtered by ``RESOURCE_ID``; each line's cost shared by its resources; ``DataUnavailableException`` when the
   account has no resource-level data (the opt-in of the Cost Explorer settings);
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -36,25 +35,25 @@ from botocore.validate import ParamValidator
 from moto.ce import urls as ce_urls
 from moto.ce.models import ce_backends
 
-from local_stack.moto_ext.common import money
-from local_stack.moto_ext.cost_explorer import (
-    COST_METRICS,
+from local_stack.moto_ext.ce_commitments import savings_plans_utilization
+from local_stack.moto_ext.ce_core import (
     HUNDRED,
     USAGE_FORECAST_METRICS,
     ZERO,
     Bucket,
     CostLineItem,
-    cost_and_usage_answer,
-    cost_line_items,
     expression_matches,
-    forecast_answer,
+    metric_total,
     paginate,
     time_buckets,
 )
+from local_stack.moto_ext.ce_cost_and_usage import cost_and_usage_answer, forecast_answer
+from local_stack.moto_ext.ce_data import CeDataResponse
+from local_stack.moto_ext.ce_dimensions import search_sort_page
+from local_stack.moto_ext.common import money
 from local_stack.moto_ext.exceptions import DataUnavailableException, ValidationException
 from local_stack.moto_ext.savingsplans import account_plans
 
-PAGE_SIZE = 1000  # GetTags, GetCostCategories, GetDimensionValues: 1000 results by default
 DETAILS_PAGE_SIZE = 20  # GetSavingsPlansUtilizationDetails MaxResults: "The default is 20"
 RESOURCE_DAYS = 14
 NO_RESOURCE = "NoResourceId"
@@ -96,37 +95,6 @@ def _day(value: str) -> date:
     return date.fromisoformat(value[:10])
 
 
-def _search_sort_page(
-    params: dict[str, Any], names: list[str], cost_of: Callable[[str, str], Decimal]
-) -> tuple[list[str], int, str | None]:
-    """One page of ``names`` as GetTags / GetCostCategories / GetDimensionValues answer it, the total, the token.
-
-    Raises:
-        ValidationException: SortBy with SearchString or NextPageToken, an unknown SortBy key, MaxResults > 1000.
-    """
-    sort_by = params.get("SortBy") or []
-    if sort_by:
-        if params.get("SearchString") or params.get("NextPageToken"):
-            raise ValidationException("SearchString and NextPageToken are not supported with SortBy.")
-        key = str(sort_by[0].get("Key"))
-        if key not in COST_METRICS:
-            raise ValidationException(f"SortBy Key must be one of {list(COST_METRICS)}.")
-        limit = params.get("MaxResults") or PAGE_SIZE
-        if not isinstance(limit, int) or not 1 <= limit <= PAGE_SIZE:
-            raise ValidationException(f"MaxResults must be between 1 and {PAGE_SIZE}.")
-        ranked = sorted(names, key=lambda n: cost_of(n, key), reverse=sort_by[0].get("SortOrder") == "DESCENDING")
-        return ranked[:limit], len(names), None
-    search = str(params.get("SearchString") or "").lower()
-    matching = [n for n in names if search in n.lower()]
-    paging = {k: v for k, v in params.items() if k != "MaxResults"}  # "only used when SortBy is provided"
-    page, token = paginate([{"Value": n} for n in matching], paging, "NextPageToken", PAGE_SIZE)
-    return [str(p["Value"]) for p in page], len(matching), token
-
-
-def _total(items: list[CostLineItem], metric: str) -> Decimal:
-    return sum((item.metric(metric) for item in items), ZERO)
-
-
 def _category_value(definition: Any, item: CostLineItem) -> str | None:
     """The value a cost category gives a line item: the first matching rule's, else the default."""
     for rule in definition.rules:
@@ -150,19 +118,8 @@ def _figures_total(details: list[dict[str, Any]]) -> dict[str, Any]:
     return answer
 
 
-class CeDiscoveryMixin:
+class CeDiscoveryMixin(CeDataResponse):
     """The operations of this module, mixed into the installed Cost Explorer handler (see :func:`install`)."""
-
-    current_account: str
-    partition: str
-    data_backend: Any
-    _params: Callable[[], dict[str, Any]]
-
-    def _items(self, params: dict[str, Any]) -> list[CostLineItem]:
-        items = cost_line_items(self.current_account, self.data_backend)
-        if params.get("Filter"):
-            items = [item for item in items if expression_matches(params["Filter"], item)]
-        return items
 
     def get_tags(self) -> str:
         """Emulate ``GetTags``: the selected line items' tag keys, or ``TagKey``'s values."""
@@ -174,14 +131,14 @@ class CeDiscoveryMixin:
             names = sorted({item.tags[key] for item in items if key in item.tags})
 
             def cost_of(name: str, metric: str) -> Decimal:
-                return _total([i for i in items if i.tags.get(key) == name], metric)
+                return metric_total([i for i in items if i.tags.get(key) == name], metric)
         else:
             names = sorted({k for item in items for k in item.tags})
 
             def cost_of(name: str, metric: str) -> Decimal:
-                return _total([i for i in items if name in i.tags], metric)
+                return metric_total([i for i in items if name in i.tags], metric)
 
-        page, total, token = _search_sort_page(params, names, cost_of)
+        page, total, token = search_sort_page(params, names, cost_of)
         answer = {"Tags": page, "ReturnSize": len(page), "TotalSize": total}
         return json.dumps({**answer, **({"NextPageToken": token} if token else {})})
 
@@ -201,36 +158,17 @@ class CeDiscoveryMixin:
             names = sorted({value for value, _ in pairs if value})
 
             def cost_of(value: str, metric: str) -> Decimal:
-                return _total([item for v, item in pairs if v == value], metric)
+                return metric_total([item for v, item in pairs if v == value], metric)
         else:
             names = sorted(n for n, pairs in assigned.items() if any(v for v, _ in pairs))
 
             def cost_of(value: str, metric: str) -> Decimal:
-                return _total([item for v, item in assigned[value] if v], metric)
+                return metric_total([item for v, item in assigned[value] if v], metric)
 
-        page, total, token = _search_sort_page(params, names, cost_of)
+        page, total, token = search_sort_page(params, names, cost_of)
         listed = {"CostCategoryNames": [name], "CostCategoryValues": page} if name else {"CostCategoryNames": page}
         answer = {**listed, "ReturnSize": len(page), "TotalSize": total}
         return json.dumps({**answer, **({"NextPageToken": token} if token else {})})
-
-    def get_dimension_values(self) -> str:
-        """``GetDimensionValues`` with ``SortBy`` ranks the values by cost (without it: the seeded values)."""
-        params = self._params()
-        if not params.get("SortBy"):
-            return str(super().get_dimension_values())  # type: ignore[misc]
-        if params.get("Context", "COST_AND_USAGE") != "COST_AND_USAGE":
-            raise ValidationException("When you specify SortBy, the context must be COST_AND_USAGE.")
-        time_buckets(params, default_granularity=None)
-        dimension = str(params.get("Dimension"))
-        items = self._items(params)
-        values = {str(v["Value"]): v for v in self.data_backend.dimension_values.get(dimension, [])}
-
-        def cost_of(value: str, metric: str) -> Decimal:
-            return _total([i for i in items if i.attributes.get(dimension) == value], metric)
-
-        page, total, _ = _search_sort_page(params, sorted(values), cost_of)
-        found = [values[v] for v in page]
-        return json.dumps({"DimensionValues": found, "ReturnSize": len(found), "TotalSize": total})
 
     def get_cost_and_usage_with_resources(self) -> str:
         """Emulate ``GetCostAndUsageWithResources``: the last 14 days, per resource, grouped or filtered by one."""
@@ -244,7 +182,7 @@ class CeDiscoveryMixin:
         grouped = any(g.get("Key") == "RESOURCE_ID" for g in params.get("GroupBy") or [])
         if not grouped and '"RESOURCE_ID"' not in json.dumps(params["Filter"]):
             raise ValidationException("GetCostAndUsageWithResources requires a group by or filter by RESOURCE_ID.")
-        items = cost_line_items(self.current_account, self.data_backend)
+        items = self._items()
         if not any(item.resources for item in items):
             raise DataUnavailableException(
                 f"Resource-level data is not enabled for account {self.current_account} (Cost Explorer settings)."
@@ -308,7 +246,7 @@ class CeDiscoveryMixin:
                 "StartDateTime": plan["start"], "EndDateTime": plan["end"], "RecurringHourlyFee": str(commitment),
                 "UpfrontFee": plan.get("upfrontPaymentAmount", "0"),
             }  # fmt: skip
-            figures = replace(profile, hourly_commitment=commitment).utilization_json(term)
+            figures = savings_plans_utilization(replace(profile, hourly_commitment=commitment), term)
             details.append({"SavingsPlanArn": plan["savingsPlanArn"], "Attributes": attributes, **figures})
         sort_by = params.get("SortBy")
         if sort_by:
@@ -316,7 +254,7 @@ class CeDiscoveryMixin:
             if details and section is None:
                 raise ValidationException(f"SortBy Key {sort_by['Key']!r} is not supported.")
             descending = sort_by.get("SortOrder") == "DESCENDING"
-            details.sort(key=lambda d: Decimal(d[section][sort_by["Key"]]), reverse=descending)
+            details.sort(key=lambda d: Decimal(d[str(section)][sort_by["Key"]]), reverse=descending)
         total = _figures_total(details)
         wanted = params.get("DataType")
         if wanted:

@@ -36,7 +36,8 @@ from moto.ce import urls as ce_urls
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
-from local_stack.moto_ext.cost_explorer import CostLineItem, ExtendedCostExplorerResponse, expression_matches, paginate
+from local_stack.moto_ext.ce_core import CostLineItem, expression_matches, paginate
+from local_stack.moto_ext.cost_explorer import ExtendedCostExplorerResponse
 from local_stack.moto_ext.exceptions import ValidationException
 
 OPERATIONS = (

@@ -15,10 +15,11 @@ Request body (JSON object; every member except ``account_id`` is optional)::
       "event_data_stores": [<EventDataStore>, ...],  # ListEventDataStores' EventDataStores, checked likewise
                                                # (EventDataStoreArn of this account and region, Name required);
                                                # replaces the region's Lake stores (cloudtrail_lake.py)
-      "savings_plans": {...},                  # Cost Explorer sections, account-wide (see cost_explorer.py)
+      "savings_plans": {...},                  # Cost Explorer sections, account-wide (see ce_data.py)
       "reservations": {...},
       "cost_forecast": {...},
-      "dimension_values": {"SERVICE": ["Amazon Simple Storage Service", ...], ...},
+      "dimension_values": {"LINKED_ACCOUNT": [{"Value": ..., "Attributes": {...}}]},  # GetDimensionValues'
+                                               # DimensionValues the line items lack, checked against botocore
       "services": {"<SERVICE>": {"dimensions": {...}, "tags": {...}, "usage_unit": "Hrs", "resources": [...]}},
       "cost_categories": [<CreateCostCategoryDefinition request>, ...],  # replace the account's (ce_discovery.py)
       "savingsplans_fixtures": {"DescribeSavingsPlans": {...}},  # the account's Savings Plans (savingsplans.py)
@@ -55,12 +56,12 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_api._internal.responses import MotoAPIResponse
 
 from local_stack.moto_ext.budgets import seed_budgets
+from local_stack.moto_ext.ce_data import ce_data_backends
 from local_stack.moto_ext.ce_discovery import seed_cost_categories
-from local_stack.moto_ext.ce_fixtures import ce_fixture_backends
+from local_stack.moto_ext.ce_fixtures import ce_fixture_backends, validate_fixture
 from local_stack.moto_ext.cloudtrail_events import event_history_backends
 from local_stack.moto_ext.cloudtrail_lake import lake_backends
 from local_stack.moto_ext.cloudwatch import seed_cloudwatch
-from local_stack.moto_ext.cost_explorer import ce_data_backends
 from local_stack.moto_ext.optimization import seed_optimization
 from local_stack.moto_ext.savingsplans import seed_savings_plans
 
@@ -101,6 +102,11 @@ def apply_seed(body: dict[str, Any]) -> dict[str, Any]:
     for name, section in sections.items():
         if not isinstance(section, dict):
             raise ValueError(f"{name} must be an object")
+    for dimension, values in sections.get("dimension_values", {}).items():
+        listed = {"DimensionValues": values, "ReturnSize": len(values), "TotalSize": len(values)}
+        validate_fixture(
+            "GetDimensionValues", listed, operations=("GetDimensionValues",), name=f"dimension_values.{dimension}"
+        )
     if sections:
         ce_data_backends[account_id]["aws"].seed(**sections)
         summary["cost_explorer"] = sorted(sections)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -296,6 +297,32 @@ def test_linked_account_dimension_is_the_callers_own(prod: Any, dev: Any, endpoi
     assert (empty["DimensionValues"], empty["TotalSize"]) == ([], 0)
 
 
+def test_dimension_values_are_the_declared_ones_then_the_billed_ones(prod: Any) -> None:
+    # Given instance types declared in the seed (not billed) and the line items' USAGE_TYPE_GROUP values
+    by_group = prod.get_cost_and_usage(
+        TimePeriod=ANY_PERIOD, Granularity="MONTHLY", Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE_GROUP"}],
+    )["ResultsByTime"][0]["Groups"]  # fmt: skip
+
+    # When
+    types = prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="INSTANCE_TYPE")["DimensionValues"]
+    groups = prod.get_dimension_values(TimePeriod=ANY_PERIOD, Dimension="USAGE_TYPE_GROUP")["DimensionValues"]
+
+    # Then the declared values come first, then the billed reservation's; usage type groups are GetCostAndUsage's
+    assert [v["Value"] for v in types] == ["m6i.large", "m6i.xlarge", "db.r6g.large"]
+    assert {v["Value"] for v in groups} == {g["Keys"][0] for g in by_group} - {""}
+
+
+def test_declared_dimension_values_must_have_the_aws_shape(endpoint: str) -> None:
+    # When a declared value is a bare string, not a DimensionValuesWithAttributes
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        post_seed(endpoint, {"account_id": EMPTY, "dimension_values": {"REGION": ["us-east-1"]}})
+
+    # Then the seed is refused, naming the section
+    assert excinfo.value.code == 400
+    assert "dimension_values.REGION" in excinfo.value.read().decode()
+
+
 # --- errors and isolation -----------------------------------------------------------------------------------------
 
 
@@ -423,7 +450,7 @@ def test_cost_and_usage_groups_by_two_keys_and_names_the_linked_account(prod: An
     days = response["ResultsByTime"]
     assert len(days) == 2
     services = {g["Keys"][1] for g in days[0]["Groups"]}
-    assert services == {v if isinstance(v, str) else v["Value"] for v in SEEDS[PROD]["dimension_values"]["SERVICE"]}
+    assert services == set(SEEDS[PROD]["services"])
     assert {g["Keys"][0] for g in days[0]["Groups"]} == {PROD}
     assert days[0]["Total"] == {}
     total = sum(Decimal(g["Metrics"]["UnblendedCost"]["Amount"]) for g in days[0]["Groups"])
