@@ -23,8 +23,8 @@ from moto.budgets.responses import BudgetsResponse
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
+from local_stack.moto_ext.ce_core import paginate
 from local_stack.moto_ext.ce_fixtures import validate_fixture
-from local_stack.moto_ext.cost_explorer import paginate
 
 OPERATIONS = ("DescribeBudgets", "DescribeBudgetPerformanceHistory")
 DEFAULT_PAGE_SIZE = 100

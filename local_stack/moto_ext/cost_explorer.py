@@ -20,11 +20,10 @@ from __future__ import annotations
 from moto.ce import urls as ce_urls
 
 from local_stack.moto_ext.ce_commitments import CommitmentsResponse
-from local_stack.moto_ext.ce_core import paginate
 from local_stack.moto_ext.ce_cost_and_usage import CostAndUsageResponse
 from local_stack.moto_ext.ce_dimensions import DimensionsResponse
 
-__all__ = ["ExtendedCostExplorerResponse", "install", "paginate"]  # paginate: for budgets and savingsplans
+__all__ = ["ExtendedCostExplorerResponse", "install"]
 
 
 class ExtendedCostExplorerResponse(CostAndUsageResponse, CommitmentsResponse, DimensionsResponse):

@@ -29,8 +29,8 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.responses import BaseResponse
 from moto.utilities.utils import PARTITION_NAMES
 
+from local_stack.moto_ext.ce_core import paginate
 from local_stack.moto_ext.ce_fixtures import validate_fixture
-from local_stack.moto_ext.cost_explorer import paginate
 from local_stack.moto_ext.exceptions import ValidationException
 
 SERVICE = "savingsplans"
