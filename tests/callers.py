@@ -8,11 +8,12 @@ tests exercise the same encoding the interceptor produces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from mcp.types import RequestParamsMeta
 
 from account_tools.caller import ASSERTION_META_KEY, CallerVerifier
 from caller_assertion import CallerAssertion, sign_assertion
@@ -76,8 +77,9 @@ class Callers:
         )
         return sign_assertion(claims, kms_client=self.kms, key_id=KEY_ID)
 
-    def meta(self, tool: str, target_account_id: str | None, **kwargs: Any) -> dict[str, Any]:
-        return {ASSERTION_META_KEY: self.assertion(tool, target_account_id, **kwargs)}
+    def meta(self, tool: str, target_account_id: str | None, **kwargs: Any) -> RequestParamsMeta:
+        """The request's ``_meta`` with the assertion (an extra key, which ``RequestParamsMeta`` allows)."""
+        return cast(RequestParamsMeta, {ASSERTION_META_KEY: self.assertion(tool, target_account_id, **kwargs)})
 
 
 def call_tool(server: Any, callers: Callers, tool: str, arguments: dict[str, Any], **caller: Any) -> Any:
