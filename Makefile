@@ -69,7 +69,7 @@ demo: system-deps $(VENV)/.installed  ## local stack + scripted agent session; A
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy lambdas/credential_vendor lambdas/account_registry lambdas/account_admin lambdas/caller_assertion lambdas/gateway_interceptor account_tools_admin runtime_image/account_tools runtime_image/main.py local_stack stacks smoke app.py
+	$(VENV)/bin/mypy lambdas/credential_vendor lambdas/account_registry lambdas/account_admin lambdas/caller_assertion lambdas/gateway_interceptor account_tools_admin runtime_image/account_tools runtime_image/main.py local_stack stacks smoke app.py tests
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -11,12 +11,13 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx
 import pytest
 from mcp import Client
+from mcp.types import RequestParamsMeta
 
 from account_registry.constants import ADMIN_DB_ROLE
 from account_registry.store import RegistryStore, connect
@@ -113,7 +114,8 @@ async def test_the_gateway_refuses_requests_without_a_valid_token(local_stack: L
 
 async def _call_runtime(stack: LocalStack, tool: str, arguments: dict[str, Any], assertion: str | None) -> Any:
     async with Client(stack.runtime_url) as client:
-        meta = {ASSERTION_META_KEY: assertion} if assertion is not None else None
+        # an extra key, which RequestParamsMeta allows (extra_items=Any)
+        meta = cast(RequestParamsMeta, {ASSERTION_META_KEY: assertion}) if assertion is not None else None
         return await client.call_tool(tool, arguments, meta=meta)
 
 

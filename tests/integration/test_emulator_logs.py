@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -97,7 +97,11 @@ def test_a_query_that_ended_is_not_running(prod: Any) -> None:
 def test_another_accounts_query_is_not_found(prod: Any, dev: Any) -> None:
     # Given a running query of 222...: 333... cannot see or stop it, and it keeps running
     query_id = _start(prod, 30 * DAY_S)
-    for call in (lambda: dev.stop_query(queryId=query_id), lambda: dev.get_query_results(queryId=query_id)):
+    calls: tuple[Callable[[], object], ...] = (
+        lambda: dev.stop_query(queryId=query_id),
+        lambda: dev.get_query_results(queryId=query_id),
+    )
+    for call in calls:
         with pytest.raises(ClientError) as excinfo:
             call()
         assert _error(excinfo)[0] == "ResourceNotFoundException"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, cast
 
 import pg8000.exceptions
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_admin.logic import AccountAdmin, AdminError, RegisterAccount, RegisterOrganization
 from account_registry.migrate import apply_migrations, current_version, load_migrations
@@ -256,7 +257,8 @@ def test_migration_custom_resource_creates_the_schema_on_a_fresh_database(local_
     from account_registry.migrate_handler import handler
     from local_stack.lambda_endpoint import LocalLambdaContext
 
-    context = LocalLambdaContext(function_name="migrations", aws_request_id="r-1")
+    # LocalLambdaContext carries the LambdaContext attributes Powertools reads
+    context = cast(LambdaContext, LocalLambdaContext(function_name="migrations", aws_request_id="r-1"))
     # When CloudFormation creates, then updates, then deletes the custom resource
     created = handler({"RequestType": "Create"}, context)
     updated = handler({"RequestType": "Update", "PhysicalResourceId": created["PhysicalResourceId"]}, context)

@@ -51,7 +51,8 @@ def refused(conn: pg8000.native.Connection, sql: str) -> bool:
         conn.run(sql)
     except pg8000.exceptions.DatabaseError as exc:
         conn.run("ROLLBACK")
-        return exc.args[0].get("C") == INSUFFICIENT_PRIVILEGE
+        code: object = exc.args[0].get("C")
+        return code == INSUFFICIENT_PRIVILEGE
     conn.run("ROLLBACK")
     return False
 

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from caller_assertion import (
     CallerAssertion,
     InvalidAssertionError,
     KmsPublicKey,
+    PrincipalKind,
     federation_name,
     principal_refs,
     session_name,
@@ -82,7 +84,7 @@ def test_a_genuine_assertion_is_accepted_by_both() -> None:
 )
 def test_both_verifiers_refuse_the_same_bad_assertions(case: str, reason: str) -> None:
     now = time.time()
-    token = {
+    tokens: dict[str, Callable[[], str]] = {
         "expired": lambda: CALLERS.assertion("lookup_events", "222222222222", now=now - 400),
         "from the future": lambda: CALLERS.assertion("lookup_events", "222222222222", now=now + 120),
         "lives too long": lambda: CALLERS.assertion("lookup_events", "222222222222", ttl_s=3600),
@@ -91,7 +93,8 @@ def test_both_verifiers_refuse_the_same_bad_assertions(case: str, reason: str) -
         "altered": lambda: _altered(CALLERS.assertion("lookup_events", "333333333333")),
         "another key": lambda: Callers().assertion("lookup_events", "222222222222"),
         "not a token": lambda: "eyJhbGciOiJub25lIn0.e30.",
-    }[case]()
+    }
+    token = tokens[case]()
     refusals = _both(token, tool="lookup_events", target_account_id="222222222222", check_target=True)
     assert len(refusals) == 2, refusals
     assert all(reason in r for r in refusals), refusals
@@ -105,14 +108,14 @@ def _altered(token: str) -> str:
     return f"{header}.{changed}.{signature}"
 
 
-def _caller(kind: str, sub: str, name: str, groups: tuple[str, ...] = ()) -> CallerAssertion:
+def _caller(kind: PrincipalKind, sub: str, name: str, groups: tuple[str, ...] = ()) -> CallerAssertion:
     return CallerAssertion.issue(
         sub=sub,
         kind=kind,
         name=name,
         groups=groups,
         tool="lookup_events",
-        target_account_id=None,  # type: ignore[arg-type]
+        target_account_id=None,
     )
 
 
@@ -122,7 +125,7 @@ def _caller(kind: str, sub: str, name: str, groups: tuple[str, ...] = ()) -> Cal
     sub=st.text(min_size=1, max_size=80),
     name=st.text(min_size=1, max_size=200),
 )
-def test_session_names_are_always_valid_for_sts_and_stable(kind: str, sub: str, name: str) -> None:
+def test_session_names_are_always_valid_for_sts_and_stable(kind: PrincipalKind, sub: str, name: str) -> None:
     caller = _caller(kind, sub, name)
     session, federation = session_name(caller), federation_name(caller)
     assert STS_NAME.match(session)

@@ -4,6 +4,7 @@ credentials into os.environ and concurrent requests read each other's account)."
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,12 @@ def environ_writes(source: str) -> list[int]:
     """Line numbers that assign to, delete from or mutate ``os.environ`` or call ``os.putenv``."""
     lines = []
     for node in ast.walk(ast.parse(source)):
-        targets: list[ast.AST] = []
+        targets: Sequence[ast.expr] = []
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         elif isinstance(node, ast.Delete):
             targets = node.targets
-        if any(isinstance(t, ast.Subscript) and _is_environ(t.value) for t in targets):
+        if isinstance(node, ast.stmt) and any(isinstance(t, ast.Subscript) and _is_environ(t.value) for t in targets):
             lines.append(node.lineno)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in _MUTATORS and _is_environ(node.func.value):

@@ -9,7 +9,7 @@ import logging
 import pytest
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 
 from account_tools.observability import LambdaPowertoolsFormatter, ToolMetrics, record_vend_latency
 from account_tools.server import build_runtime, build_server
@@ -29,10 +29,8 @@ def points() -> dict[str, list[tuple[dict[str, object], float]]]:
         for scope in resource.scope_metrics:
             for metric in scope.metrics:
                 for p in metric.data.data_points:
-                    value = getattr(p, "value", None)
-                    found.setdefault(metric.name, []).append(
-                        (dict(p.attributes or {}), value if value is not None else p.sum)
-                    )
+                    value = p.value if isinstance(p, NumberDataPoint) else p.sum
+                    found.setdefault(metric.name, []).append((dict(p.attributes or {}), value))
     return found
 
 

@@ -8,7 +8,7 @@ call is recorded, so a test can show that ``StartQuery``/``GetQueryResults`` nev
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,7 +238,7 @@ def test_results_of_a_mixed_query_are_not_served(tools: Tools) -> None:
 
 
 def test_results_of_an_allowlisted_query_are_served_after_the_check(tools: Tools) -> None:
-    pages = iter(
+    pages: Iterator[dict[str, Any]] = iter(
         [{"queries": [], "nextToken": "p2"}, {"queries": [{"queryId": QUERY_ID, "logGroupName": "/demo/app"}]}]
     )
     tools.aws.answers["describe_queries"] = lambda p: next(pages)

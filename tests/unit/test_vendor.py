@@ -8,7 +8,7 @@ import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypedDict
 from uuid import uuid4
 
 import boto3
@@ -43,7 +43,18 @@ KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555
 LONG_LIVED_SECRET = "wJalrXUtnFEMI/K7MDENG/LONGLIVEDSECRETxx"
 CIPHERTEXT = base64.b64encode(b"opaque-ciphertext-blob").decode()
 EXPIRATION = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
-TEMP = {
+
+
+class _Credentials(TypedDict):
+    """The ``Credentials`` member of STS answers."""
+
+    AccessKeyId: str
+    SecretAccessKey: str
+    SessionToken: str
+    Expiration: datetime
+
+
+TEMP: _Credentials = {
     "AccessKeyId": "ASIATEMPORARYKEY0001",
     "SecretAccessKey": "temporary-secret-key-value-0001",
     "SessionToken": "temporary-session-token-0001",
@@ -491,7 +502,8 @@ def test_handler_success_payload_and_logs_hold_no_secret(settings, sts, kms):
             # When
             response = handle(event(AKSK_ACCOUNT, "identity"), vendor)
     finally:
-        logger.removeHandler(handler)
+        # Powertools proxies removeHandler through __getattr__ (hidden from type checkers): same stdlib logger
+        logging.getLogger(logger.name).removeHandler(handler)
     # Then the payload carries the temporary credentials
     assert response["ok"] is True
     assert response["credentials"]["session_token"] == TEMP["SessionToken"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pg8000.native
 import pytest
 from botocore.stub import Stubber
 from cryptography import x509
@@ -17,7 +18,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from account_registry import store
 from account_registry.constants import DB_ATTEMPTS, DB_SOCKET_TIMEOUT_S, DB_STATEMENT_TIMEOUT_MS
 from account_registry.settings import RegistrySettings
 from account_registry.store import DatabaseSettings, connect, ssl_context_for
@@ -46,9 +46,10 @@ def settings():
 
 def test_retry_budget_ends_before_the_lambda_timeout():
     # Given the timeouts the vendor's clients and registry connection really use
-    assert STS_CONFIG.connect_timeout == c.AWS_CONNECT_TIMEOUT_S
-    assert STS_CONFIG.read_timeout == c.AWS_READ_TIMEOUT_S
-    assert STS_CONFIG.retries == {"mode": "standard", "max_attempts": c.AWS_MAX_ATTEMPTS}
+    # (botocore-stubs' Config declares the options only as __init__ parameters; botocore sets them as attributes)
+    assert STS_CONFIG.connect_timeout == c.AWS_CONNECT_TIMEOUT_S  # type: ignore[attr-defined]
+    assert STS_CONFIG.read_timeout == c.AWS_READ_TIMEOUT_S  # type: ignore[attr-defined]
+    assert STS_CONFIG.retries == {"mode": "standard", "max_attempts": c.AWS_MAX_ATTEMPTS}  # type: ignore[attr-defined]
     # When every call times out on every attempt
     budget = c.vend_budget_s(
         db_socket_timeout_s=DB_SOCKET_TIMEOUT_S,
@@ -61,7 +62,7 @@ def test_retry_budget_ends_before_the_lambda_timeout():
 
 def test_registry_connections_carry_the_budgeted_timeouts(monkeypatch):
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(store.pg8000.native, "Connection", lambda **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(pg8000.native, "Connection", lambda **kwargs: seen.update(kwargs))
     connect(DatabaseSettings(host="db", port=5432, user="registry_vendor", password="t", database="registry"))
     assert seen["timeout"] == DB_SOCKET_TIMEOUT_S
     assert seen["startup_params"] == {"statement_timeout": str(DB_STATEMENT_TIMEOUT_MS)}
