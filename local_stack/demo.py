@@ -95,6 +95,7 @@ async def _new_tool_groups(client: Client, me: SeededAccount, others: list[Seede
             },
         ),
         ("get_budgets", {}),
+        ("get_cost_forecast", {}),
         ("get_recommendations", {"kind": "rightsizing", "service": "AmazonEC2"}),
         ("lookup_events", {"attribute_key": "EventName", "attribute_value": "ConsoleLogin", "max_results": "5"}),
         ("list_event_data_stores", {}),
