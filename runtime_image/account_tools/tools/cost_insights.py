@@ -570,7 +570,7 @@ async def _optimization_recommendations(
             **request.params_for(account),
         )  # fmt: skip
     except ToolFailure as exc:
-        failure = optimization.opt_in_failure(exc, request.scope, account)
+        failure = optimization.opt_in_failure(exc, request.service, account)
         if failure is exc:
             raise
         raise failure from exc

@@ -33,6 +33,7 @@ from account_tools.tools.commitments import _snake
 from account_tools.tools.cost_explorer import amount
 
 COH_SCOPE = "cost_optimization_hub"
+COH_SERVICE = "cost-optimization-hub"
 # Compute Optimizer: one scope per resource type, so a vend holds only that API's action and the dependent
 # action AWS checks for it (an EBS vend cannot list Lambda functions).
 COMPUTE_OPTIMIZER_SCOPE_PREFIX = "compute_optimizer_"
@@ -64,13 +65,14 @@ COMPUTE_OPTIMIZER = {
         ("Optimized", "NotOptimized", "Unavailable"),
     ),
 }  # fmt: skip
+# Enrolment is per service (the boto3 service name of the request), whichever scope a call vends.
 OPT_IN = {
-    COH_SCOPE: (
+    COH_SERVICE: (
         "Cost Optimization Hub",
         "in the Billing and Cost Management console (Cost Optimization Hub) or with "
         "`aws cost-optimization-hub update-enrollment-status --status Active`",
     ),
-    COMPUTE_OPTIMIZER_SCOPE_PREFIX: (
+    "compute-optimizer": (
         "AWS Compute Optimizer",
         "in the Compute Optimizer console or with `aws compute-optimizer update-enrollment-status --status Active`",
     ),
@@ -145,7 +147,7 @@ def optimization_request(
                 f"{named[0]}: GetRecommendation takes recommendation_id only (no filters, no paging)",
             )
         return OptimizationRequest(
-            "cost-optimization-hub", "get_recommendation", COH_SCOPE, COH_REGION,
+            COH_SERVICE, "get_recommendation", COH_SCOPE, COH_REGION,
             {"recommendationId": recommendation_id}, {"recommendation_id": recommendation_id},
         )  # fmt: skip
     where: dict[str, list[str]] = {}  # and accountIds, the target account (OptimizationRequest.params_for)
@@ -158,32 +160,31 @@ def optimization_request(
     params = {"filter": where, "maxResults": max_results}
     if next_token:
         params["nextToken"] = next_token
-    return OptimizationRequest(
-        "cost-optimization-hub", "list_recommendations", COH_SCOPE, COH_REGION, params, parameters
-    )
+    return OptimizationRequest(COH_SERVICE, "list_recommendations", COH_SCOPE, COH_REGION, params, parameters)
 
 
-def opt_in_failure(exc: ToolFailure, scope: str, account: str) -> ToolFailure:
+def opt_in_failure(exc: ToolFailure, service: str, account: str) -> ToolFailure:
     """``not_opted_in`` when AWS said the account is not opted in to the service; ``exc`` otherwise.
 
-    Compute Optimizer answers ``OptInRequiredException``; Cost Optimization Hub refuses an unenrolled account with
+    ``service`` is the request's boto3 service name (a key of ``OPT_IN``). Compute Optimizer answers
+    ``OptInRequiredException``; Cost Optimization Hub refuses an unenrolled account with
     ``AccessDeniedException``, which a missing permission also raises: that message then names both causes.
     """
     cause = exc.__cause__
     code = str(cause.response.get("Error", {}).get("Code", "")) if isinstance(cause, ClientError) else ""
     message = str(cause.response.get("Error", {}).get("Message", "")) if isinstance(cause, ClientError) else ""
-    service, how = OPT_IN[COMPUTE_OPTIMIZER_SCOPE_PREFIX if scope.startswith(COMPUTE_OPTIMIZER_SCOPE_PREFIX) else scope]
+    name, how = OPT_IN[service]
     opt_in = f"an operator opts the account in once, {how}"
     if code == "OptInRequiredException" or (code == "AccessDeniedException" and "enrol" in message.lower()):
         return ToolFailure(
             "not_opted_in",
-            f"Account {account} is not opted in to {service} ({code}), so it has no recommendations there: {opt_in}.",
+            f"Account {account} is not opted in to {name} ({code}), so it has no recommendations there: {opt_in}.",
             request_id=exc.request_id,
         )
-    if code == "AccessDeniedException" and scope == COH_SCOPE:
+    if code == "AccessDeniedException" and service == COH_SERVICE:
         return ToolFailure(
             exc.error_type,
-            f"{exc.message} If the role allows them, the account may not be enrolled in {service}: {opt_in}.",
+            f"{exc.message} If the role allows them, the account may not be enrolled in {name}: {opt_in}.",
             request_id=exc.request_id,
         )
     return exc
