@@ -30,7 +30,7 @@ from local_stack.stack import (
     LocalStack,
     SeededAccount,
 )
-from tests.mcp_results import body
+from tests.mcp_results import assert_failed_in_own_entries, body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -48,17 +48,6 @@ def _working(stack: LocalStack) -> dict[str, SeededAccount]:
     accounts = {a.account_id: a for a in stack.accounts}
     assert len(accounts) >= 5, accounts
     return accounts
-
-
-def _failed_in_its_own_entry(entries: dict[str, Any]) -> None:
-    """The ungranted account is refused and the broken one fails, each in its own entry, naming no credential."""
-    assert entries[UNGRANTED]["error_type"] == "unauthorized"
-    assert set(entries[UNGRANTED]) <= {"error_type", "message", "request_id"}
-    broken = entries[BROKEN_ACCOUNT]
-    # (after three failed vends in a row the runtime pauses that account's vends: throttled, with the reason)
-    assert broken["error_type"] in {"credential_error", "throttled"}, broken
-    assert "act in a different account" in broken["message"], broken
-    assert set(broken) <= {"error_type", "message", "request_id", "retry_after_s"}, broken
 
 
 def _only_its_own(entry: dict[str, Any], account: str, accounts: dict[str, SeededAccount]) -> None:
@@ -172,7 +161,7 @@ async def test_lookup_events_across_accounts_one_entry_each(local_stack: LocalSt
     assert not result.is_error, body(result)
     entries = body(result)["accounts"]
     assert list(entries) == asked
-    _failed_in_its_own_entry(entries)
+    assert_failed_in_own_entries(entries, ungranted=UNGRANTED, broken=BROKEN_ACCOUNT)
     # And each working account's entry holds its own sign-ins only
     for account, seeded in accounts.items():
         entry = entries[account]
@@ -207,7 +196,7 @@ async def test_logs_insights_query_across_accounts_each_over_its_own_allowlist(l
 
     # Then every working account answered from its own logs, with its own query id
     assert list(entries) == asked
-    _failed_in_its_own_entry(entries)
+    assert_failed_in_own_entries(entries, ungranted=UNGRANTED, broken=BROKEN_ACCOUNT)
     assert len({entries[a]["query_id"] for a in accounts}) == len(accounts)
     for account, seeded in accounts.items():
         entry = entries[account]
