@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from local_stack.stack import AKSK_ACCOUNT, ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -26,11 +26,6 @@ STORIES = {
 }  # fmt: skip
 
 
-def _body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
-
-
 def _other(account: str) -> str:
     return ALIASES[AKSK_ACCOUNT if account == ROLE_ACCOUNT else ROLE_ACCOUNT]
 
@@ -40,7 +35,7 @@ async def test_each_account_lists_and_reads_its_own_metrics(local_stack: LocalSt
     namespace, metric, dimension, _, first, last = STORIES[account]
     start = (datetime.now(UTC) - timedelta(hours=12)).isoformat()  # the seeded three hours, whenever seeded
     async with local_stack.mcp_client("platform-agent") as client:
-        listed = _body(
+        listed = body(
             await client.call_tool(
                 "get_metrics", {"kind": "list", "metrics": [{"namespace": namespace}], "target_account_id": account}
             )
@@ -48,14 +43,14 @@ async def test_each_account_lists_and_reads_its_own_metrics(local_stack: LocalSt
         [found] = listed["metrics"]
         value = found["dimensions"][dimension]
         stat = "Average" if namespace == "AWS/EC2" else "Minimum"
-        data = _body(
+        data = body(
             await client.call_tool(
                 "get_metrics",
                 {"metrics": [{"namespace": namespace, "metric_name": metric, "dimensions": {dimension: value},
                               "stat": stat, "period": 300}], "start_time": start, "target_account_id": account},
             )
         )  # fmt: skip
-        paged = _body(
+        paged = body(
             await client.call_tool(
                 "get_metrics",
                 {"metrics": json.dumps([{"namespace": namespace, "metric_name": metric,
@@ -63,7 +58,7 @@ async def test_each_account_lists_and_reads_its_own_metrics(local_stack: LocalSt
                  "start_time": start, "max_results": "10", "target_account_id": account},
             )
         )  # fmt: skip
-        following = _body(
+        following = body(
             await client.call_tool(
                 "get_metrics",
                 {"metrics": [{"namespace": namespace, "metric_name": metric, "dimensions": {dimension: value}}],
@@ -95,18 +90,18 @@ async def test_each_account_answers_its_own_alarms_and_history(local_stack: Loca
     alias = ALIASES[account]
     namespace, metric, _, alarm, _, _ = STORIES[account]
     async with local_stack.mcp_client("platform-agent") as client:
-        firing = _body(await client.call_tool("get_alarms", {"target_account_id": account}))
-        everything = _body(await client.call_tool("get_alarms", {"state_value": "ANY", "target_account_id": account}))
-        paged = _body(await client.call_tool("get_alarms", {"max_results": 1, "target_account_id": account}))
-        rest = _body(
+        firing = body(await client.call_tool("get_alarms", {"target_account_id": account}))
+        everything = body(await client.call_tool("get_alarms", {"state_value": "ANY", "target_account_id": account}))
+        paged = body(await client.call_tool("get_alarms", {"max_results": 1, "target_account_id": account}))
+        rest = body(
             await client.call_tool(
                 "get_alarms", {"max_results": 1, "next_token": paged["next_token"], "target_account_id": account}
             )
         )
-        history = _body(
+        history = body(
             await client.call_tool("get_alarms", {"kind": "history", "alarm_name": alarm, "target_account_id": account})
         )
-        changes = _body(
+        changes = body(
             await client.call_tool(
                 "get_alarms",
                 {"kind": "history", "history_type": "StateUpdate",
@@ -145,5 +140,5 @@ async def test_a_metric_query_cloudwatch_would_not_answer_is_refused_first(local
              "start_time": start, "target_account_id": ROLE_ACCOUNT},
         )  # fmt: skip
     assert result.is_error
-    assert _body(result)["error_type"] == "invalid_parameter"
-    assert _body(result)["message"].startswith("metrics[0].period:")
+    assert body(result)["error_type"] == "invalid_parameter"
+    assert body(result)["message"].startswith("metrics[0].period:")

@@ -16,6 +16,7 @@ from mcp import Client
 
 from local_stack.demo_data import demo_event_data_store_id
 from local_stack.stack import LOG_GROUP, ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body as _body
 
 pytestmark = pytest.mark.e2e
 
@@ -120,11 +121,6 @@ def _month(day: date, months_back: int) -> str:
     """``YYYY-MM`` of the month ``months_back`` before ``day``'s."""
     index = day.year * 12 + day.month - 1 - months_back
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
 
 
 def _stable(value: Any) -> Any:

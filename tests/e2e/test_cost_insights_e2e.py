@@ -23,7 +23,7 @@ from local_stack.stack import (
     ROLE_ACCOUNT,
     LocalStack,
 )
-from tests.mcp_results import assert_failed_in_own_entries
+from tests.mcp_results import assert_failed_in_own_entries, body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -45,11 +45,6 @@ def _month(months_back: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
-
-
 def _others(account: str) -> list[str]:
     return [a for a in ALIASES if a != account]
 
@@ -60,16 +55,16 @@ async def test_each_account_answers_with_its_own_anomaly_drivers_and_recommendat
 ) -> None:
     start = (datetime.now(UTC).date() - timedelta(days=85)).isoformat()
     async with local_stack.mcp_client("platform-agent") as client:
-        anomalies = _body(await client.call_tool("get_anomalies", {"start_date": start, "target_account_id": account}))
-        monitors = _body(await client.call_tool("get_anomalies", {"kind": "monitors", "target_account_id": account}))
-        drivers = _body(
+        anomalies = body(await client.call_tool("get_anomalies", {"start_date": start, "target_account_id": account}))
+        monitors = body(await client.call_tool("get_anomalies", {"kind": "monitors", "target_account_id": account}))
+        drivers = body(
             await client.call_tool(
                 "compare_costs",
                 {"baseline_month": _month(2), "comparison_month": _month(1), "kind": "drivers",
                  "target_account_id": account},
             )
         )  # fmt: skip
-        recommended = _body(await client.call_tool("get_recommendations", {"target_account_id": account}))
+        recommended = body(await client.call_tool("get_recommendations", {"target_account_id": account}))
 
     # the anomaly is this account's, in its story's service
     [anomaly] = anomalies["anomalies"]
@@ -93,26 +88,26 @@ async def test_each_account_answers_with_its_own_ri_rightsizing_budgets_and_comm
     local_stack: LocalStack, account: str
 ) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
-        ri = _body(
+        ri = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "reservations", "service": "Amazon Relational Database Service", "target_account_id": account},
             )
         )
-        resize = _body(
+        resize = body(
             await client.call_tool(
                 "get_recommendations", {"kind": "rightsizing", "service": "AmazonEC2", "target_account_id": account}
             )
         )
         refused = await client.call_tool("get_recommendations", {"kind": "rightsizing", "target_account_id": account})
-        budgets = _body(await client.call_tool("get_budgets", {"target_account_id": account}))
+        budgets = body(await client.call_tool("get_budgets", {"target_account_id": account}))
         name = budgets["budgets"][0]["name"]
-        history = _body(
+        history = body(
             await client.call_tool(
                 "get_budgets", {"kind": "history", "budget_name": name, "target_account_id": account}
             )
         )
-        commitments = _body(
+        commitments = body(
             await client.call_tool(
                 "get_commitments",
                 {"kind": "reservation_utilization", "group_by": ["SUBSCRIPTION_ID"], "target_account_id": account},
@@ -125,7 +120,7 @@ async def test_each_account_answers_with_its_own_ri_rightsizing_budgets_and_comm
     assert resize["recommendations"][0]["instance_name"] == f"{ALIASES[account]}-batch-1"
     assert resize["recommendations"][0]["target_instance_type"] == "m6i.xlarge"
     assert refused.is_error
-    assert "AmazonEC2" in _body(refused)["message"]
+    assert "AmazonEC2" in body(refused)["message"]
     assert name == f"{ALIASES[account]}-monthly-cost"
     budget = budgets["budgets"][0]
     assert budget["actual"]["amount"] < budget["limit"]["amount"]
@@ -139,7 +134,7 @@ async def test_each_account_answers_with_its_own_ri_rightsizing_budgets_and_comm
 
 async def test_the_platform_account_had_no_anomaly(local_stack: LocalStack) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
-        answer = _body(await client.call_tool("get_anomalies", {"target_account_id": HOST_ACCOUNT}))
+        answer = body(await client.call_tool("get_anomalies", {"target_account_id": HOST_ACCOUNT}))
     assert answer["anomalies"] == []
 
 
@@ -168,8 +163,8 @@ async def test_many_accounts_one_entry_each_and_the_ungranted_one_refused(
     async with local_stack.mcp_client("platform-agent") as client:
         result = await client.call_tool(tool, {**arguments, "target_account_ids": asked})
     # Then the call answers, one entry per account in the order asked
-    assert not result.is_error, _body(result)
-    entries = _body(result)["accounts"]
+    assert not result.is_error, body(result)
+    entries = body(result)["accounts"]
     assert list(entries) == asked
     # the ungranted account is refused and the broken one fails, each in its own entry, naming no credential
     assert_failed_in_own_entries(entries, ungranted=UNGRANTED, broken=BROKEN_ACCOUNT)
@@ -192,7 +187,7 @@ async def test_an_org_caller_asking_many_accounts_gets_only_its_own(local_stack:
                 "target_account_ids": [ROLE_ACCOUNT, AKSK_ACCOUNT],
             },
         )
-    entries = _body(result)["accounts"]
+    entries = body(result)["accounts"]
     assert entries[AKSK_ACCOUNT]["error_type"] == "unauthorized"
     assert "globex" not in json.dumps(entries).lower()
     assert entries[ROLE_ACCOUNT]["totals"]["UnblendedCost"]["difference"] > 0

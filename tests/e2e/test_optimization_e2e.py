@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from local_stack.stack import AKSK_ACCOUNT, HOST_ACCOUNT, ROLE_ACCOUNT, LocalStack
+from tests.mcp_results import body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -37,11 +38,6 @@ FIRST_DETAIL = {ROLE_ACCOUNT: ("m6i.2xlarge", "m6i.xlarge"), AKSK_ACCOUNT: ("gp2
 HUB = {ROLE_ACCOUNT: {"Ec2Instance", "Ec2AutoScalingGroup"}, AKSK_ACCOUNT: {"EbsVolume", "LambdaFunction"}}
 
 
-def _body(result: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = result.structured_content or json.loads(result.content[0].text)
-    return payload
-
-
 def _other(account: str) -> str:
     return AKSK_ACCOUNT if account == ROLE_ACCOUNT else ROLE_ACCOUNT
 
@@ -57,7 +53,7 @@ async def test_compute_optimizer_answers_each_resource_type_with_the_accounts_ow
 ) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
         answers = {
-            resource: _body(
+            resource: body(
                 await client.call_tool(
                     "get_recommendations",
                     {"kind": "compute_optimizer", "resource_type": resource, "target_account_id": account},
@@ -65,14 +61,14 @@ async def test_compute_optimizer_answers_each_resource_type_with_the_accounts_ow
             )
             for resource in STORIES[account]
         }
-        not_optimized = _body(
+        not_optimized = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "compute_optimizer", "resource_type": "ebs_volume", "finding": "NotOptimized",
                  "target_account_id": account},
             )
         )  # fmt: skip
-        elsewhere = _body(
+        elsewhere = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "compute_optimizer", "region": "eu-west-1", "target_account_id": account},
@@ -97,32 +93,32 @@ async def test_compute_optimizer_answers_each_resource_type_with_the_accounts_ow
 @pytest.mark.parametrize("account", [ROLE_ACCOUNT, AKSK_ACCOUNT])  # iam_role, aksk
 async def test_cost_optimization_hub_lists_and_details_the_accounts_own(local_stack: LocalStack, account: str) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
-        listed = _body(
+        listed = body(
             await client.call_tool(
                 "get_recommendations", {"kind": "cost_optimization_hub", "target_account_id": account}
             )
         )
-        first_page = _body(
+        first_page = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "cost_optimization_hub", "max_results": 1, "target_account_id": account},
             )
         )
-        second_page = _body(
+        second_page = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "cost_optimization_hub", "max_results": 1, "next_token": first_page["next_token"],
                  "target_account_id": account},
             )
         )  # fmt: skip
-        detail = _body(
+        detail = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "cost_optimization_hub", "recommendation_id": listed["recommendations"][0][
                     "recommendation_id"], "target_account_id": account},
             )
         )  # fmt: skip
-        filtered = _body(
+        filtered = body(
             await client.call_tool(
                 "get_recommendations",
                 {"kind": "cost_optimization_hub", "resource_type": "ebs_volume", "action_type": "Upgrade",
@@ -144,7 +140,7 @@ async def test_cost_optimization_hub_lists_and_details_the_accounts_own(local_st
 
 async def test_a_recommendation_id_of_another_account_is_not_found(local_stack: LocalStack) -> None:
     async with local_stack.mcp_client("platform-agent") as client:
-        globex = _body(
+        globex = body(
             await client.call_tool(
                 "get_recommendations", {"kind": "cost_optimization_hub", "target_account_id": AKSK_ACCOUNT}
             )
@@ -155,8 +151,8 @@ async def test_a_recommendation_id_of_another_account_is_not_found(local_stack: 
              "target_account_id": ROLE_ACCOUNT},
         )  # fmt: skip
     assert result.is_error
-    assert _body(result)["error_type"] == "not_found"
-    assert AKSK_ACCOUNT not in json.dumps(_body(result))
+    assert body(result)["error_type"] == "not_found"
+    assert AKSK_ACCOUNT not in json.dumps(body(result))
 
 
 @pytest.mark.parametrize("kind", ["compute_optimizer", "cost_optimization_hub"])
@@ -164,7 +160,7 @@ async def test_the_platform_account_is_not_opted_in(local_stack: LocalStack, kin
     async with local_stack.mcp_client("platform-agent") as client:
         result = await client.call_tool("get_recommendations", {"kind": kind, "target_account_id": HOST_ACCOUNT})
     assert result.is_error
-    answer = _body(result)
+    answer = body(result)
     assert answer["error_type"] == "not_opted_in"
     assert HOST_ACCOUNT in answer["message"]
     assert "update-enrollment-status --status Active" in answer["message"]
